@@ -1,0 +1,164 @@
+"""Paired comparison of two runs over the same documents.
+
+Per metric: per-document deltas (new - base), their mean with a paired bootstrap
+interval, and a two-sided sign-flip permutation p-value. Verdict:
+- ``regressed``: p < alpha, the mean dropped, and by more than ``max_drop``;
+- ``regressed within tolerance``: significant, but no more than ``max_drop``;
+- ``improved``: p < alpha and the mean rose;
+- ``no significant change``: otherwise.
+Runs must agree on what makes scores comparable (documents, references, ROUGE
+settings); models and generation settings may differ, that is the point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from eval.errors import IncomparableRunsError, SumbenchError
+from eval.gates import parse_gates
+from eval.records import RunResult
+from eval.stats import PairedResult, paired_test
+
+COMPARABILITY_KEYS = ("rouge_types", "use_stemmer", "tokenizer", "multi_reference", "splitter")
+SHOWN_KEYS = ("summarizer", "model", "model_sha256", "predictions_file", "lead_sentences",
+              "generation", "data")
+
+
+@dataclass(frozen=True)
+class MetricComparison:
+    metric: str
+    base_mean: float
+    new_mean: float
+    delta: PairedResult
+    verdict: str
+
+
+@dataclass(frozen=True)
+class Drop:
+    id: str
+    delta: float
+    base_prediction: str
+    new_prediction: str
+    references: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    base_label: str
+    new_label: str
+    n_documents: int
+    alpha: float
+    max_drop: float
+    metrics: tuple[MetricComparison, ...]
+    largest_drops: tuple[Drop, ...]
+    differences: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def regressed(self) -> bool:
+        return any(m.verdict == "regressed" for m in self.metrics)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "base": self.base_label, "new": self.new_label, "n_documents": self.n_documents,
+            "alpha": self.alpha, "max_drop": self.max_drop, "regressed": self.regressed,
+            "test": "two-sided paired sign-flip permutation test; paired bootstrap interval",
+            "metrics": [{"metric": m.metric, "base_mean": m.base_mean, "new_mean": m.new_mean,
+                         **asdict(m.delta), "verdict": m.verdict} for m in self.metrics],
+            "largest_drops": [asdict(d) for d in self.largest_drops],
+            "differences": {k: list(v) for k, v in self.differences.items()},
+            "notes": list(self.notes),
+        }
+
+
+def verdict(delta: PairedResult, alpha: float, max_drop: float) -> str:
+    if delta.p_value >= alpha:
+        return "no significant change"
+    if delta.mean_delta > 0:
+        return "improved"
+    if -delta.mean_delta > max_drop:
+        return "regressed"
+    return "regressed within tolerance"
+
+
+def check_comparable(base: RunResult, new: RunResult) -> list[str]:
+    """What differs between the runs that would make their scores incomparable."""
+    problems = []
+    base_ids = [d.id for d in base.documents]
+    new_ids = [d.id for d in new.documents]
+    if base_ids != new_ids:
+        only_base = sorted(set(base_ids) - set(new_ids))[:5]
+        only_new = sorted(set(new_ids) - set(base_ids))[:5]
+        problems.append(f"document ids differ (only in base: {only_base}, only in new: "
+                        f"{only_new}{', or a different order' if not only_base and not only_new else ''})")
+    else:
+        changed = [b.id for b, n in zip(base.documents, new.documents)
+                   if b.references != n.references]
+        if changed:
+            problems.append(f"references differ for {len(changed)} document(s): {changed[:5]}")
+    base_rouge, new_rouge = base.spec.get("rouge", {}), new.spec.get("rouge", {})
+    for key in COMPARABILITY_KEYS:
+        if base_rouge.get(key) != new_rouge.get(key):
+            problems.append(f"ROUGE setting {key!r} differs: {base_rouge.get(key)!r} vs "
+                            f"{new_rouge.get(key)!r}")
+    return problems
+
+
+def _metric_list(metrics: str) -> list[tuple[str, str]]:
+    gates = parse_gates(",".join(f"{m.strip()}=0" for m in metrics.split(",") if m.strip()))
+    if not gates:
+        raise SumbenchError("--metrics names no metric")
+    return [(g.rouge_type, g.statistic) for g in gates]
+
+
+def compare_runs(base: RunResult, new: RunResult, *, metrics: str = "rouge1,rouge2,rougeL,"
+                 "rougeLsum", alpha: float = 0.05, max_drop: float = 0.0, seed: int = 0,
+                 force: bool = False, top: int = 5, base_dir: str = "base",
+                 new_dir: str = "new") -> Comparison:
+    if not 0 < alpha < 1:
+        raise SumbenchError(f"--alpha must be between 0 and 1, got {alpha}")
+    if max_drop < 0:
+        raise SumbenchError(f"--max-drop must be >= 0, got {max_drop}")
+    problems = check_comparable(base, new)
+    notes = []
+    if problems and not force:
+        raise IncomparableRunsError(
+            "the runs are not comparable: " + "; ".join(problems)
+            + ". Re-run with the same suite and ROUGE settings, or pass --force")
+    if problems:
+        notes += [f"compared with --force although {p}" for p in problems]
+    new_by_id = {d.id: d for d in new.documents}
+    pairs = [(b, new_by_id[b.id]) for b in base.documents if b.id in new_by_id]
+    if not pairs:
+        raise IncomparableRunsError("the runs share no document id")
+    results = []
+    for rouge_type, stat in _metric_list(metrics):
+        if rouge_type not in base.scores or rouge_type not in new.scores:
+            raise SumbenchError(f"{rouge_type} was not computed in both runs")
+        a = [getattr(b.scores[rouge_type], stat) for b, _ in pairs]
+        b = [getattr(n.scores[rouge_type], stat) for _, n in pairs]
+        delta = paired_test(base=a, new=b, seed=seed)
+        results.append(MetricComparison(f"{rouge_type}.{stat}", sum(a) / len(a),
+                                        sum(b) / len(b), delta, verdict(delta, alpha, max_drop)))
+    first_type, first_stat = _metric_list(metrics)[0]
+    drops = sorted(
+        (Drop(b.id, getattr(n.scores[first_type], first_stat)
+              - getattr(b.scores[first_type], first_stat),
+              b.generation.prediction, n.generation.prediction, b.references)
+         for b, n in pairs), key=lambda d: d.delta)
+    differences = {}
+    for key in SHOWN_KEYS:
+        if base.spec.get(key) != new.spec.get(key):
+            differences[key] = (base.spec.get(key), new.spec.get(key))
+    return Comparison(base_label=_label(base, base_dir), new_label=_label(new, new_dir),
+                      n_documents=len(pairs), alpha=alpha, max_drop=max_drop,
+                      metrics=tuple(results),
+                      largest_drops=tuple(d for d in drops[:top] if d.delta < 0),
+                      differences=differences, notes=tuple(notes))
+
+
+def _label(run: RunResult, folder: str) -> str:
+    what = run.spec.get("model") or run.spec.get("predictions_file") or run.spec.get(
+        "summarizer", "?")
+    return f"{folder} ({what})"

@@ -1,0 +1,107 @@
+"""Frozen dataclasses that carry data between the stages. No heavy imports here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Example:
+    """One document to summarize, with its hand-written references (one sentence per line)."""
+
+    id: str
+    article: str
+    references: tuple[str, ...]
+    source: str = ""  # where it came from, for error messages: "file.jsonl:12" or a folder
+
+
+@dataclass(frozen=True)
+class Generation:
+    """What a summarizer produced for one document."""
+
+    id: str
+    prediction: str  # cleaned text that is scored
+    raw_prediction: str = ""  # exactly what the model emitted, before cleanup
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    truncated: bool = False  # the article was cut to fit the model's input limit
+    cached: bool = False  # served from the response cache, not generated in this run
+
+
+@dataclass(frozen=True)
+class Score:
+    """Precision, recall and F1 of one ROUGE type for one document."""
+
+    precision: float
+    recall: float
+    fmeasure: float
+
+    def as_dict(self) -> dict[str, float]:
+        return {"precision": self.precision, "recall": self.recall, "fmeasure": self.fmeasure}
+
+
+@dataclass(frozen=True)
+class Interval:
+    """The exact mean over documents and a bootstrap confidence interval around it."""
+
+    mean: float
+    low: float
+    high: float
+
+    def as_dict(self) -> dict[str, float]:
+        return {"mean": self.mean, "low": self.low, "high": self.high}
+
+
+@dataclass(frozen=True)
+class DocumentResult:
+    """One document's generation and its scores, as written to samples.jsonl."""
+
+    id: str
+    generation: Generation
+    references: tuple[str, ...]
+    scores: dict[str, Score]
+    scored_prediction: str  # the prediction as scored: one sentence per line
+
+    def as_dict(self) -> dict[str, Any]:
+        g = self.generation
+        return {
+            "id": self.id,
+            "prediction": g.prediction,
+            "raw_prediction": g.raw_prediction,
+            "scored_prediction": self.scored_prediction,
+            "references": list(self.references),
+            "scores": {name: s.as_dict() for name, s in self.scores.items()},
+            "input_tokens": g.input_tokens,
+            "output_tokens": g.output_tokens,
+            "truncated": g.truncated,
+            "empty_prediction": not g.prediction.strip(),
+        }
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Everything a run produced: written as results.json plus samples.jsonl."""
+
+    spec: dict[str, Any]
+    versions: dict[str, str]
+    documents: tuple[DocumentResult, ...]
+    scores: dict[str, dict[str, Interval]]  # rouge type -> statistic -> interval
+    timings: dict[str, float] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def summary_dict(self) -> dict[str, Any]:
+        """The aggregate part: results.json."""
+        return {
+            "spec": self.spec,
+            "versions": self.versions,
+            "n_documents": len(self.documents),
+            "counts": self.counts,
+            "warnings": list(self.warnings),
+            "timings": self.timings,
+            "scores": {
+                rouge_type: {stat: iv.as_dict() for stat, iv in stats.items()}
+                for rouge_type, stats in self.scores.items()
+            },
+        }

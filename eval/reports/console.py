@@ -1,0 +1,82 @@
+"""What the terminal shows: a progress bar while generating, then the results table."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from eval.gates import GateResult
+from eval.records import RunResult
+
+if TYPE_CHECKING:
+    from eval.compare import Comparison
+
+
+@contextlib.contextmanager
+def progress(total: int, quiet: bool, label: str) -> Iterator[Callable[[int, int], None]]:
+    """Yield a ``(done, total)`` hook that drives a rich progress bar on stderr."""
+    if quiet:
+        yield lambda done, total: None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), TimeRemainingColumn(),
+                  console=Console(stderr=True), transient=False) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda done, _total: bar.update(task, completed=done)
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def print_run(result: RunResult, run_dir: Path, gates: list[GateResult]) -> None:
+    from rich.table import Table
+
+    console = _console()
+    table = Table(title=f"ROUGE over {len(result.documents)} documents (mean [95% CI])")
+    table.add_column("metric", no_wrap=True, min_width=9)
+    for stat in ("precision", "recall", "fmeasure"):
+        table.add_column("F1" if stat == "fmeasure" else stat, justify="right", no_wrap=True)
+    for rouge_type, by_stat in result.scores.items():
+        table.add_row(rouge_type, *(f"{iv.mean:.4f} [{iv.low:.4f}, {iv.high:.4f}]"
+                                    for iv in by_stat.values()))
+    console.print(table)
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}", markup=True)
+    for gate in gates:
+        color = "green" if gate.passed else "red"
+        console.print(f"[{color}]gate[/{color}] {gate.message}")
+    console.print(f"run folder: {run_dir}")
+
+
+def print_comparison(comparison: Comparison, written: list[Path]) -> None:
+    from rich.table import Table
+
+    console = _console()
+    table = Table(title=f"{comparison.new_label} vs {comparison.base_label} "
+                        f"({comparison.n_documents} paired documents)")
+    for column in ("metric", "base", "new", "delta [95% CI]", "p-value", "verdict"):
+        table.add_column(column, justify="left" if column in ("metric", "verdict") else "right")
+    for m in comparison.metrics:
+        table.add_row(m.metric, f"{m.base_mean:.4f}", f"{m.new_mean:.4f}",
+                      f"{m.delta.mean_delta:+.4f} [{m.delta.low:+.4f}, {m.delta.high:+.4f}]",
+                      f"{m.delta.p_value:.4f}", m.verdict)
+    console.print(table)
+    for note in comparison.notes:
+        console.print(f"[yellow]note:[/yellow] {note}")
+    for path in written:
+        console.print(f"wrote {path}")

@@ -1,0 +1,95 @@
+"""Markdown summaries (GitHub-flavoured); every untrusted string goes through ``cell``."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from eval.gates import GateResult
+from eval.records import RunResult
+
+if TYPE_CHECKING:
+    from eval.compare import Comparison
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+
+
+def cell(text: str, limit: int = 300) -> str:
+    """Escape text for one table cell: no markup, no HTML, no broken columns."""
+    text = " ".join(str(text).split())  # newlines would end the table row
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def run_summary(result: RunResult, gates: list[GateResult], lowest: int = 5) -> str:
+    spec = result.spec
+    lines = [f"## sumbench: {cell(spec.get('summarizer', '?'))} on "
+             f"{cell(spec.get('data', '?'))} ({len(result.documents)} documents)", ""]
+    lines += ["| metric | precision | recall | F1 |", "| --- | ---: | ---: | ---: |"]
+    for rouge_type, by_stat in result.scores.items():
+        lines.append(f"| {rouge_type} | " + " | ".join(
+            f"{iv.mean:.4f} [{iv.low:.4f}, {iv.high:.4f}]" for iv in by_stat.values()) + " |")
+    lines += ["", "Mean over documents [95% bootstrap interval]."]
+    if gates:
+        lines += ["", "| gate | value | bound | result |", "| --- | ---: | ---: | --- |"]
+        for g in gates:
+            lines.append(f"| {g.gate.metric} ({g.gate_on}) | {g.value:.4f} | {g.gate.bound:.4f}"
+                         f" | {'✅ passed' if g.passed else '❌ failed'} |")
+    rouge = spec.get("rouge", {})
+    model = spec.get("model") or spec.get("predictions_file") or spec.get("summarizer")
+    lines += ["", "<details><summary>Run spec</summary>", "",
+              f"- summarizer: {cell(spec.get('summarizer', '?'))}, model: {cell(str(model))}",
+              f"- model sha256: {cell(str(spec.get('model_sha256', '-')))}",
+              f"- ROUGE: {cell(', '.join(rouge.get('rouge_types', [])))}; stemmer "
+              f"{rouge.get('use_stemmer')}; tokenizer {cell(str(rouge.get('tokenizer')))}; "
+              f"multi-reference {cell(str(rouge.get('multi_reference')))}",
+              f"- counts: {cell(str(result.counts))}", "", "</details>"]
+    if result.warnings:
+        lines += [""] + [f"> ⚠️ {cell(w, 600)}" for w in result.warnings]
+    key = _primary(result)
+    if key and result.documents:
+        worst = sorted(result.documents, key=lambda d: d.scores[key].fmeasure)[:lowest]
+        lines += ["", f"### {len(worst)} lowest-scoring documents ({key} F1)", "",
+                  "| id | F1 | prediction |", "| --- | ---: | --- |"]
+        for d in worst:
+            lines.append(f"| {cell(d.id)} | {d.scores[key].fmeasure:.4f} | "
+                         f"{cell(d.generation.prediction) or '*(empty)*'} |")
+    return "\n".join(lines) + "\n"
+
+
+def _primary(result: RunResult) -> str | None:
+    for key in ("rougeLsum", "rougeL", "rouge2", "rouge1"):
+        if key in result.scores:
+            return key
+    return next(iter(result.scores), None)
+
+
+def comparison_summary(comparison: Comparison) -> str:
+    c = comparison
+    lines = [f"## sumbench compare: {cell(c.new_label)} vs {cell(c.base_label)} "
+             f"({c.n_documents} paired documents)", "",
+             "| metric | base | new | delta [95% CI] | p-value | verdict |",
+             "| --- | ---: | ---: | ---: | ---: | --- |"]
+    icons = {"improved": "🟢", "regressed": "🔴"}
+    for m in c.metrics:
+        d = m.delta
+        lines.append(f"| {m.metric} | {m.base_mean:.4f} | {m.new_mean:.4f} | {d.mean_delta:+.4f} "
+                     f"[{d.low:+.4f}, {d.high:+.4f}] | {d.p_value:.4f} | "
+                     f"{icons.get(m.verdict, '⚪')} {m.verdict} |")
+    lines += ["", f"Paired sign-flip permutation test, alpha {c.alpha}; tolerated drop "
+              f"{c.max_drop}. Interval: paired bootstrap of the mean per-document delta."]
+    if c.differences:
+        lines += ["", "| setting | base | new |", "| --- | --- | --- |"]
+        lines += [f"| {cell(k)} | {cell(str(a))} | {cell(str(b))} |"
+                  for k, (a, b) in c.differences.items()]
+    for note in c.notes:
+        lines += ["", f"> ⚠️ {cell(note, 600)}"]
+    if c.largest_drops:
+        lines += ["", f"### Largest drops ({c.metrics[0].metric})", "",
+                  "| id | delta | base prediction | new prediction |", "| --- | ---: | --- | --- |"]
+        for drop in c.largest_drops:
+            lines.append(f"| {cell(drop.id)} | {drop.delta:+.4f} | {cell(drop.base_prediction)} "
+                         f"| {cell(drop.new_prediction)} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,152 @@
+"""Orchestration only: examples -> generations -> scores -> RunResult.
+
+Generation goes in chunks (longest articles first, so memory problems show early and
+batches pad little); with a response cache every chunk is saved as it finishes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from eval import __version__, scoring, stats
+from eval.records import DocumentResult, Example, Generation, Interval, RunResult
+from eval.scoring import STATISTICS, RougeSpec
+from eval.summarizers import Summarizer
+
+ProgressHook = Callable[[int, int], None]  # (documents done, total)
+VERSIONED_PACKAGES = ("torch", "transformers", "rouge-score", "rouge-score-rs", "numpy",
+                      "scipy", "pysbd", "tokenizers")
+
+
+def package_versions() -> dict[str, str]:
+    """Versions read from package metadata: no heavy import needed."""
+    versions = {"python": platform.python_version(), "sumbench": __version__}
+    for name in VERSIONED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    commit = _git_commit()
+    if commit:
+        versions["sumbench_git_commit"] = commit
+    return versions
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent,
+                             capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def references_digest(examples: Sequence[Example]) -> str:
+    """One hash over ids and references: two runs compare only if this matches."""
+    digest = hashlib.sha256()
+    for ex in examples:
+        digest.update(json.dumps([ex.id, list(ex.references)]).encode())
+    return digest.hexdigest()
+
+
+def generate_all(examples: Sequence[Example], summarizer: Summarizer, *, chunk_size: int,
+                 on_progress: ProgressHook | None = None) -> list[Generation]:
+    """Run the summarizer chunk by chunk; results come back in input order."""
+    order = sorted(range(len(examples)), key=lambda i: -len(examples[i].article))
+    done: dict[int, Generation] = {}
+    for start in range(0, len(order), chunk_size):
+        chunk = order[start:start + chunk_size]
+        generations = summarizer.summarize([examples[i] for i in chunk])
+        if len(generations) != len(chunk):
+            raise RuntimeError(f"summarizer {summarizer.name} returned {len(generations)} "
+                               f"results for {len(chunk)} documents")
+        for i, gen in zip(chunk, generations):
+            if gen.id != examples[i].id:
+                raise RuntimeError(f"summarizer {summarizer.name} returned id {gen.id!r} "
+                                   f"where {examples[i].id!r} was expected")
+            done[i] = gen
+        if on_progress:
+            on_progress(len(done), len(examples))
+    return [done[i] for i in range(len(examples))]
+
+
+def aggregate(documents: Sequence[DocumentResult], spec: RougeSpec, seed: int
+              ) -> dict[str, dict[str, Interval]]:
+    return {
+        rouge_type: {
+            stat: stats.mean_interval([getattr(d.scores[rouge_type], stat) for d in documents],
+                                      seed=seed)
+            for stat in STATISTICS
+        }
+        for rouge_type in spec.rouge_types
+    }
+
+
+def evaluate(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSpec, *,
+             seed: int = 0, chunk_size: int = 8, engine: scoring.Engine = "auto",
+             data_source: str = "", on_progress: ProgressHook | None = None,
+             extra_spec: dict[str, Any] | None = None) -> RunResult:
+    """The whole job for one suite and one summarizer."""
+    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    t0 = time.perf_counter()
+    generations = generate_all(examples, summarizer, chunk_size=chunk_size,
+                               on_progress=on_progress)
+    t1 = time.perf_counter()
+    references = [ex.references for ex in examples]
+    predictions = [g.prediction for g in generations]
+    per_doc = scoring.score_batch(references=references, predictions=predictions, spec=rouge,
+                                  engine=engine, seed=seed)
+    documents = tuple(
+        DocumentResult(ex.id, gen, ex.references, scores, scoring.sentence_lines(gen.prediction))
+        for ex, gen, scores in zip(examples, generations, per_doc))
+    aggregates = aggregate(documents, rouge, seed)
+    t2 = time.perf_counter()
+
+    warnings = scoring.coverage_warnings([ex.id for ex in examples], references, predictions,
+                                         rouge)
+    n_truncated = sum(g.truncated for g in generations)
+    n_empty = sum(not g.prediction.strip() for g in generations)
+    if n_truncated:
+        warnings.append(f"{n_truncated} article(s) were longer than the model's input limit and "
+                        "were truncated (see 'truncated' in samples.jsonl)")
+    if n_empty:
+        ids = [g.id for g in generations if not g.prediction.strip()][:10]
+        warnings.append(f"{n_empty} empty prediction(s), scored 0: {ids}")
+
+    description = summarizer.describe()
+    load_seconds = description.pop("load_seconds", 0.0)
+    spec = {
+        "data": data_source,
+        "document_ids_and_references_sha256": references_digest(examples),
+        **description,
+        "rouge": rouge.as_dict(),
+        "aggregation": {"mean": "exact mean over documents",
+                        "interval": f"{int(stats.CONFIDENCE * 100)}% percentile bootstrap",
+                        "n_resamples": stats.N_RESAMPLES, "seed": seed},
+        **(extra_spec or {}),
+    }
+    generation_s = t1 - t0
+    timings = {
+        "started_at": started,
+        "model_load_s": round(float(load_seconds), 3),
+        "generation_s": round(generation_s, 3),
+        "scoring_s": round(t2 - t1, 3),
+        "total_s": round(t2 - t0, 3),
+        "documents_per_minute": round(60 * len(examples) / generation_s, 2)
+        if generation_s > 0 else None,
+        "cache_hits": sum(g.cached for g in generations),
+    }
+    return RunResult(
+        spec=spec, versions=package_versions(), documents=documents, scores=aggregates,
+        timings=timings, warnings=tuple(warnings),
+        counts={"n_documents": len(examples), "n_truncated": n_truncated,
+                "n_empty_predictions": n_empty})

@@ -1,0 +1,257 @@
+"""Any transformers model as a summarizer.
+
+Decoder-only models get the prompt through their chat template (plain text if they
+have none); encoder-decoder models (BART, T5, Pegasus) get the article directly, with
+T5's ``summarize: `` prefix when the config names one. Which path is read from the
+config (``is_encoder_decoder``). Greedy by default; inputs are sorted by length and
+left-padded (decoder-only) so batches waste little compute.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from eval.errors import ModelError
+from eval.models import ResolvedModel
+from eval.records import Example, Generation
+from eval.summarizers.cleanup import CLEANUP_VERSION, clean_prediction
+
+DEFAULT_PROMPT = "Summarize the following news article in three sentences.\n\n{article}"
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    """Everything that shapes the model's output; all of it is saved with the results."""
+
+    max_new_tokens: int = 96
+    num_beams: int = 1
+    max_input_tokens: int | None = None  # article tokens kept; None: what fits the context
+    batch_size: int = 8
+    device: str = "auto"
+    dtype: str = "auto"
+    seed: int = 0
+    prompt: str = DEFAULT_PROMPT
+    system_prompt: str | None = None
+
+    def __post_init__(self) -> None:
+        if "{article}" not in self.prompt:
+            raise ModelError("the prompt must contain the placeholder {article}")
+        for name in ("max_new_tokens", "num_beams", "batch_size"):
+            if getattr(self, name) < 1:
+                raise ModelError(f"--{name.replace('_', '-')} must be at least 1")
+        if self.max_input_tokens is not None and self.max_input_tokens < 1:
+            raise ModelError("--max-input-tokens must be at least 1")
+
+
+def _resolve_device(device: str) -> str:
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+def _resolve_dtype(dtype: str, device: str) -> Any:
+    import torch
+
+    if dtype == "auto":
+        return torch.bfloat16 if device.startswith("cuda") else torch.float32
+    try:
+        return {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16,
+                "bf16": torch.bfloat16, "float16": torch.float16, "fp16": torch.float16}[dtype]
+    except KeyError:
+        raise ModelError(f"unknown --dtype {dtype!r}; use auto, float32, bfloat16 or float16"
+                         ) from None
+
+
+class HFSummarizer:
+    """A transformers model, loaded lazily on the first batch."""
+
+    name = "hf"
+
+    def __init__(self, model: ResolvedModel, settings: GenerationSettings, *,
+                 trust_remote_code: bool = False, allow_pickle: bool = False) -> None:
+        self.model_ref = model
+        self.settings = settings
+        self.trust_remote_code = trust_remote_code
+        self.allow_pickle = allow_pickle
+        self.device = _resolve_device(settings.device)
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self.load_seconds = 0.0
+
+    # -- identity -------------------------------------------------------------------
+    def fingerprint(self) -> str:
+        """Cache key part: same weights, settings, prompt and cleanup give the same output.
+
+        Batch size is left out on purpose (it only changes padding), so a resumed run
+        may use another batch size and still reuse finished documents.
+        """
+        settings = asdict(self.settings)
+        settings.pop("batch_size")
+        settings["device"] = self.device.split(":")[0]
+        settings["dtype"] = str(_resolve_dtype(self.settings.dtype, self.device))
+        payload = {"weights": self.model_ref.weights_sha256, "settings": settings,
+                   "cleanup": CLEANUP_VERSION}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+    def describe(self) -> dict[str, Any]:
+        info: dict[str, Any] = {
+            "summarizer": self.name,
+            "model": self.model_ref.name,
+            "model_path": str(self.model_ref.path),
+            "model_source": self.model_ref.source,
+            "model_sha256": self.model_ref.weights_sha256,
+            "generation": {**asdict(self.settings), "device": self.device,
+                           "dtype": str(_resolve_dtype(self.settings.dtype, self.device)),
+                           "do_sample": False},
+            "cleanup": CLEANUP_VERSION,
+            "trust_remote_code": self.trust_remote_code,
+        }
+        if self._model is not None:
+            info["architecture"] = type(self._model).__name__
+            info["encoder_decoder"] = self.is_encoder_decoder
+            info["uses_chat_template"] = self.uses_chat_template
+            info["load_seconds"] = round(self.load_seconds, 3)
+        return info
+
+    # -- loading ----------------------------------------------------------------------
+    def load(self) -> None:
+        if self._model is not None:
+            return
+        start = time.perf_counter()
+        import torch
+        from transformers import (
+            AutoConfig,
+            AutoModelForCausalLM,
+            AutoModelForSeq2SeqLM,
+            AutoTokenizer,
+        )
+
+        path = self.model_ref.path
+        common = {"trust_remote_code": self.trust_remote_code}
+        try:
+            config = AutoConfig.from_pretrained(path, **common)
+            self.is_encoder_decoder = bool(getattr(config, "is_encoder_decoder", False))
+            auto = AutoModelForSeq2SeqLM if self.is_encoder_decoder else AutoModelForCausalLM
+            self._model = auto.from_pretrained(
+                path, dtype=_resolve_dtype(self.settings.dtype, self.device),
+                use_safetensors=None if self.allow_pickle else True, **common)
+            self._tokenizer = AutoTokenizer.from_pretrained(path, **common)
+        except (OSError, ValueError) as err:
+            raise ModelError(f"{path}: could not load the model: {str(err)[:400]}") from None
+        self._model.to(self.device).eval()
+        tok = self._tokenizer
+        if tok.pad_token_id is None:
+            tok.pad_token = tok.eos_token
+        if not self.is_encoder_decoder:
+            tok.padding_side = "left"  # decoder-only: new tokens must follow the prompt
+        self.uses_chat_template = (not self.is_encoder_decoder
+                                   and getattr(tok, "chat_template", None) is not None)
+        self.context_limit = self._context_limit(config)
+        torch.manual_seed(self.settings.seed)
+        self.load_seconds = time.perf_counter() - start
+
+    def _context_limit(self, config: Any) -> int:
+        limits = [getattr(config, "max_position_embeddings", None),
+                  getattr(config, "n_positions", None)]
+        tok_max = getattr(self._tokenizer, "model_max_length", None)
+        if tok_max and tok_max < 1_000_000:
+            limits.append(tok_max)
+        known = [int(x) for x in limits if x]
+        if self.is_encoder_decoder:
+            return min(known) if known else 512
+        return min(known) if known else 2048
+
+    # -- inputs -----------------------------------------------------------------------
+    def _prompt_text(self, article: str) -> str:
+        if self.is_encoder_decoder:
+            prefix = ""
+            params = getattr(self._model.config, "task_specific_params", None) or {}
+            prefix = params.get("summarization", {}).get("prefix", "") or ""
+            return prefix + article
+        user = self.settings.prompt.replace("{article}", article)
+        if not self.uses_chat_template:
+            return user
+        messages = []
+        if self.settings.system_prompt:
+            messages.append({"role": "system", "content": self.settings.system_prompt})
+        messages.append({"role": "user", "content": user})
+        return self._tokenizer.apply_chat_template(messages, tokenize=False,
+                                                   add_generation_prompt=True)
+
+    def _encode(self, article: str) -> tuple[list[int], bool]:
+        """Token ids of the full input, and whether the article had to be cut."""
+        tok = self._tokenizer
+        overhead = len(self._ids(self._prompt_text("")))
+        room = self.context_limit - overhead - (0 if self.is_encoder_decoder
+                                                else self.settings.max_new_tokens)
+        budget = min(room, self.settings.max_input_tokens or room)
+        if budget < 1:
+            raise ModelError(f"the prompt and --max-new-tokens leave no room for the article "
+                             f"in this model's {self.context_limit}-token context")
+        article_ids = tok(article, add_special_tokens=False)["input_ids"]
+        truncated = len(article_ids) > budget
+        if truncated:
+            article = tok.decode(article_ids[:budget], skip_special_tokens=True)
+        ids = self._ids(self._prompt_text(article))
+        if len(ids) > self.context_limit:  # re-tokenising the cut text may add a token
+            ids = ids[: self.context_limit]
+        return ids, truncated
+
+    def _ids(self, text: str) -> list[int]:
+        # Chat templates already contain the special tokens; encoder-decoders need theirs.
+        add_special = self.is_encoder_decoder or not self.uses_chat_template
+        return self._tokenizer(text, add_special_tokens=add_special)["input_ids"]
+
+    # -- generation -------------------------------------------------------------------
+    def summarize(self, examples: Sequence[Example]) -> list[Generation]:
+        if not examples:
+            return []
+        self.load()
+        encoded = [self._encode(ex.article) for ex in examples]
+        order = sorted(range(len(examples)), key=lambda i: -len(encoded[i][0]))
+        results: dict[int, Generation] = {}
+        size = self.settings.batch_size
+        for start in range(0, len(order), size):
+            batch = order[start:start + size]
+            texts = self._generate([encoded[i][0] for i in batch])
+            for i, (raw, n_out) in zip(batch, texts):
+                results[i] = Generation(
+                    examples[i].id, clean_prediction(raw), raw_prediction=raw,
+                    input_tokens=len(encoded[i][0]), output_tokens=n_out,
+                    truncated=encoded[i][1])
+        return [results[i] for i in range(len(examples))]
+
+    def _generate(self, batch_ids: list[list[int]]) -> list[tuple[str, int]]:
+        import torch
+
+        tok = self._tokenizer
+        padded = tok.pad({"input_ids": batch_ids}, return_tensors="pt")
+        input_ids = padded["input_ids"].to(self.device)
+        attention_mask = padded["attention_mask"].to(self.device)
+        torch.manual_seed(self.settings.seed)
+        with torch.inference_mode():
+            out = self._model.generate(
+                input_ids=input_ids, attention_mask=attention_mask,
+                max_new_tokens=self.settings.max_new_tokens, num_beams=self.settings.num_beams,
+                do_sample=False, pad_token_id=tok.pad_token_id)
+        new_tokens = out[:, 1:] if self.is_encoder_decoder else out[:, input_ids.shape[1]:]
+        eos = self._eos_ids()
+        results = []
+        for row in new_tokens.tolist():
+            n = next((k + 1 for k, t in enumerate(row) if t in eos), len(row))
+            results.append((tok.decode(row[:n], skip_special_tokens=True).strip(), n))
+        return results
+
+    def _eos_ids(self) -> set[int]:
+        eos = self._model.generation_config.eos_token_id
+        if eos is None:
+            eos = self._tokenizer.eos_token_id
+        ids = set(eos) if isinstance(eos, list) else {eos}
+        return {i for i in ids if i is not None}

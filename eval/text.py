@@ -1,0 +1,40 @@
+"""Sentence splitting shared by ROUGE-Lsum and the lead-k baseline.
+
+pysbd is rule-based and needs no data download (nltk's punkt would, and cannot offline).
+Text that already has line breaks is taken as split into lines; each line is further
+split by pysbd only where a caller asks for sentences (lead-k on paragraph text).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+SPLITTER = "pysbd-0.3 (en, clean=False) where the text has no line breaks"
+
+
+@functools.lru_cache(maxsize=1)
+def _segmenter() -> Any:
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def segment(text: str) -> list[str]:
+    """Split one paragraph into sentences with pysbd."""
+    return [s.strip() for s in _segmenter().segment(text) if s.strip()]
+
+
+def sentence_lines(text: str) -> str:
+    """One sentence per line, as ROUGE-Lsum needs. Text with line breaks is kept as split."""
+    text = text.strip()
+    if not text:
+        return ""
+    if "\n" in text:
+        return "\n".join(line.strip() for line in text.split("\n") if line.strip())
+    return "\n".join(segment(text))
+
+
+def split_sentences(text: str) -> list[str]:
+    """Every sentence of a document: each non-blank line, split further by pysbd."""
+    return [s for line in text.split("\n") if line.strip() for s in segment(line)]
