@@ -82,15 +82,15 @@ class CachedSummarizer:
         self.hits = 0
 
     def summarize(self, examples: Sequence[Example]) -> list[Generation]:
-        keys = [cache_key(self.fingerprint, ex.article) for ex in examples]
-        found = self.cache.get_many(keys)
-        misses = [ex for ex, key in zip(examples, keys) if key not in found]
+        keyed = [(ex, cache_key(self.fingerprint, ex.article)) for ex in examples]
+        found = self.cache.get_many([key for _, key in keyed])
+        misses = [ex for ex, key in keyed if key not in found]
         fresh = {g.id: g for g in self.inner.summarize(misses)} if misses else {}
         if fresh:
-            self.cache.put_many(self.fingerprint, [
-                (key, fresh[ex.id]) for ex, key in zip(examples, keys) if ex.id in fresh])
+            self.cache.put_many(self.fingerprint,
+                                [(key, fresh[ex.id]) for ex, key in keyed if ex.id in fresh])
         out = []
-        for ex, key in zip(examples, keys):
+        for ex, key in keyed:
             if key in found:
                 pred, raw, n_in, n_out, truncated = found[key]
                 out.append(Generation(ex.id, pred, raw, n_in, n_out, bool(truncated), True))

@@ -90,10 +90,11 @@ def check_comparable(base: RunResult, new: RunResult) -> list[str]:
     if base_ids != new_ids:
         only_base = sorted(set(base_ids) - set(new_ids))[:5]
         only_new = sorted(set(new_ids) - set(base_ids))[:5]
+        order = ", or a different order" if not only_base and not only_new else ""
         problems.append(f"document ids differ (only in base: {only_base}, only in new: "
-                        f"{only_new}{', or a different order' if not only_base and not only_new else ''})")
+                        f"{only_new}{order})")
     else:
-        changed = [b.id for b, n in zip(base.documents, new.documents)
+        changed = [b.id for b, n in zip(base.documents, new.documents, strict=True)
                    if b.references != n.references]
         if changed:
             problems.append(f"references differ for {len(changed)} document(s): {changed[:5]}")

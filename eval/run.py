@@ -69,7 +69,7 @@ def generate_all(examples: Sequence[Example], summarizer: Summarizer, *, chunk_s
         if len(generations) != len(chunk):
             raise RuntimeError(f"summarizer {summarizer.name} returned {len(generations)} "
                                f"results for {len(chunk)} documents")
-        for i, gen in zip(chunk, generations):
+        for i, gen in zip(chunk, generations, strict=True):
             if gen.id != examples[i].id:
                 raise RuntimeError(f"summarizer {summarizer.name} returned id {gen.id!r} "
                                    f"where {examples[i].id!r} was expected")
@@ -107,7 +107,7 @@ def evaluate(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSp
                                   engine=engine, seed=seed)
     documents = tuple(
         DocumentResult(ex.id, gen, ex.references, scores, scoring.sentence_lines(gen.prediction))
-        for ex, gen, scores in zip(examples, generations, per_doc))
+        for ex, gen, scores in zip(examples, generations, per_doc, strict=True))
     aggregates = aggregate(documents, rouge, seed)
     t2 = time.perf_counter()
 

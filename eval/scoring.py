@@ -146,10 +146,10 @@ def score_batch(*, references: Sequence[Sequence[str]], predictions: Sequence[st
             raise SumbenchError("the fast ROUGE engine (rouge-score-rs) is not installed")
         scorer = _reference_scorer(spec)
         return [_apply_policy([scorer.score(t, p) for t in ts], spec)
-                for ts, p in zip(targets, preds)]
+                for ts, p in zip(targets, preds, strict=True)]
 
     flat_targets = [t for ts in targets for t in ts]
-    flat_preds = [p for ts, p in zip(targets, preds) for _ in ts]
+    flat_preds = [p for ts, p in zip(targets, preds, strict=True) for _ in ts]
     flat = fast.score_batch(flat_targets, flat_preds)
     results, start = [], 0
     for ts in targets:
@@ -202,7 +202,7 @@ def coverage_warnings(ids: Sequence[str], references: Sequence[Sequence[str]],
     """Name the documents whose text the default tokenizer mostly throws away."""
     if spec.tokenizer != "default":
         return []
-    bad = [doc_id for doc_id, refs, pred in zip(ids, references, predictions)
+    bad = [doc_id for doc_id, refs, pred in zip(ids, references, predictions, strict=True)
            if any(low_coverage(r) for r in refs) or low_coverage(pred)]
     if not bad:
         return []

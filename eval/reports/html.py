@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -62,7 +63,7 @@ def highlight(text: str, others: Sequence[str]) -> list[tuple[str, str]]:
 
     other_words = [words(o) for o in others]
     unigrams = {w for ws in other_words for w in ws}
-    bigrams = {pair for ws in other_words for pair in zip(ws, ws[1:])}
+    bigrams = {pair for ws in other_words for pair in itertools.pairwise(ws)}
     matches = list(_WORD.finditer(text))
     lowered = [m.group().lower() for m in matches]
     in_bigram = [False] * len(matches)

@@ -221,7 +221,7 @@ class HFSummarizer:
         for start in range(0, len(order), size):
             batch = order[start:start + size]
             texts = self._generate([encoded[i][0] for i in batch])
-            for i, (raw, n_out) in zip(batch, texts):
+            for i, (raw, n_out) in zip(batch, texts, strict=True):
                 results[i] = Generation(
                     examples[i].id, clean_prediction(raw), raw_prediction=raw,
                     input_tokens=len(encoded[i][0]), output_tokens=n_out,
