@@ -45,6 +45,7 @@ class RunOptions:
     rouge_types: str = ",".join(scoring.ROUGE_TYPES)
     rouge_engine: str = "auto"
     cache: bool = True
+    cache_file: Path | None = None
     trust_remote_code: bool = False
     allow_pickle: bool = False
     quiet: bool = False
@@ -96,7 +97,8 @@ def build_summarizer(options: RunOptions, examples: list[Example]) -> Summarizer
         return summarizer
     from eval.cache import CachedSummarizer, ResponseCache
 
-    return CachedSummarizer(summarizer, ResponseCache(cache_dir() / "responses.sqlite"))
+    return CachedSummarizer(summarizer,
+                            ResponseCache(options.cache_file or cache_dir() / "responses.sqlite"))
 
 
 def execute_run(options: RunOptions, *, formats: list[str], fail_under: str | None,

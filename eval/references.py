@@ -32,9 +32,11 @@ def read_text(path: Path) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
+        line = data[:err.start].count(b"\n") + 1
         raise InputError(
             str(path),
-            f"not valid UTF-8 (byte {err.start}: {data[err.start:err.start + 1]!r})",
+            f"not valid UTF-8 at line {line} "
+            f"(byte {err.start}: {data[err.start:err.start + 1]!r})",
             "re-save the file as UTF-8",
         ) from None
     return normalize_newlines(text)

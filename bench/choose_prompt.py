@@ -1,0 +1,51 @@
+"""Compare candidate prompts for the default model on cnndm-dev.jsonl, side by side.
+
+    python bench/choose_prompt.py --limit 20
+
+Prints ROUGE F1 (mean and 95% interval) per prompt. The winner is DEFAULT_PROMPT in
+eval/summarizers/hf.py; the table from the last run is in bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from eval.models import resolve_model
+from eval.references import load_jsonl
+from eval.run import evaluate
+from eval.scoring import RougeSpec
+from eval.summarizers.hf import GenerationSettings, HFSummarizer
+
+CANDIDATES = {
+    "A three sentences": "Summarize the following news article in three sentences.\n\n{article}",
+    "B after article": "{article}\n\nSummarize the article above in three short sentences.",
+    "C short summary": "Write a short summary of this article:\n\n{article}",
+    "D key points": "Summarize the key points of the following article in 2-3 sentences, "
+                    "without a title:\n\n{article}",
+}
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cnndm-dev.jsonl"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--limit", type=int, default=20)
+    parser.add_argument("--max-new-tokens", type=int, default=96)
+    args = parser.parse_args()
+    examples = load_jsonl(DATA)[: args.limit]
+    model = resolve_model(None)
+    print(f"{len(examples)} documents of {DATA.name}, greedy, {args.max_new_tokens} new tokens")
+    print(f"{'prompt':<20} {'R1':>22} {'R2':>22} {'RL':>22} {'RLsum':>22} {'s':>6}")
+    for name, prompt in CANDIDATES.items():
+        settings = GenerationSettings(prompt=prompt, max_new_tokens=args.max_new_tokens)
+        start = time.perf_counter()
+        result = evaluate(examples, HFSummarizer(model, settings), RougeSpec())
+        cells = [f"{iv.mean:.4f} [{iv.low:.3f},{iv.high:.3f}]"
+                 for iv in (result.scores[t]["fmeasure"] for t in result.scores)]
+        print(f"{name:<20} " + " ".join(f"{c:>22}" for c in cells)
+              + f" {time.perf_counter() - start:6.0f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
