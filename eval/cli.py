@@ -95,7 +95,7 @@ def run(
                        ] = "mean",
     cache: Annotated[bool, typer.Option("--cache/--no-cache",
                                         help="Reuse and save model outputs (resume).")] = True,
-    cache_file: Annotated[Optional[Path], typer.Option(
+    cache_file: Annotated[Path | None, typer.Option(
         help="Response cache database (default: $SUMBENCH_CACHE_DIR/responses.sqlite).")
                           ] = None,
     trust_remote_code: Annotated[bool, typer.Option(help="Allow a model's own Python code.")
@@ -118,7 +118,8 @@ def run(
         num_beams=num_beams, max_input_tokens=max_input_tokens, batch_size=batch_size,
         device=device, dtype=dtype, seed=seed, stemmer=stemmer, tokenizer=tokenizer,
         multi_reference=multi_reference, rouge_types=rouge_types, rouge_engine=rouge_engine,
-        out=out or _default_out(summarizer), cache=cache, cache_file=cache_file, trust_remote_code=trust_remote_code,
+        out=out or _default_out(summarizer), cache=cache, cache_file=cache_file,
+        trust_remote_code=trust_remote_code,
         allow_pickle=allow_pickle, quiet=quiet, argv=sys.argv[1:])
     _guard(lambda: execute_run(options, formats=_formats(report), fail_under=fail_under,
                                gate_on=gate_on))

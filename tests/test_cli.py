@@ -1,0 +1,178 @@
+"""The sumbench command on real data: numbers equal RougeScorer's, errors are one line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rouge_score import rouge_scorer
+from typer.testing import CliRunner
+
+from eval.cli import app
+from eval.scoring import ROUGE_TYPES
+from eval.text import sentence_lines, split_sentences
+
+from .conftest import CNNDM, SUITE
+
+runner = CliRunner()
+
+
+def sumbench(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, [str(a) for a in args])
+    return result.exit_code, result.output
+
+
+def samples(run_dir: Path) -> list[dict]:
+    return [json.loads(line) for line in (run_dir / "samples.jsonl").read_text().splitlines()]
+
+
+def _assert_equal_to_rouge_score(run_dir: Path, rows: list[dict], predictions: list[str]):
+    scorer = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
+    got = samples(run_dir)
+    assert [s["id"] for s in got] == [r["id"] for r in rows]
+    for sample, row, pred in zip(got, rows, predictions, strict=True):
+        expected = scorer.score_multi([sentence_lines(r) for r in row["references"]],
+                                      sentence_lines(pred))
+        for t in ROUGE_TYPES:
+            assert sample["scores"][t] == expected[t]._asdict(), (row["id"], t)
+    results = json.loads((run_dir / "results.json").read_text())
+    for t in ROUGE_TYPES:
+        mean = sum(s["scores"][t]["fmeasure"] for s in got) / len(got)
+        assert results["scores"][t]["fmeasure"]["mean"] == pytest.approx(mean, abs=1e-15)
+
+
+def test_lead_on_cnndm_equals_rouge_score(tmp_path: Path, cnndm_rows):
+    code, out = sumbench("run", "--data", CNNDM, "--summarizer", "lead", "--limit", 50,
+                         "--out", tmp_path / "lead")
+    assert code == 0, out
+    rows = cnndm_rows[:50]
+    preds = ["\n".join(split_sentences(r["article"])[:3]) for r in rows]
+    _assert_equal_to_rouge_score(tmp_path / "lead", rows, preds)
+    assert "rougeLsum" in out and "run folder:" in out
+
+
+def test_predictions_on_cnndm_equal_rouge_score(tmp_path: Path, cnndm_rows):
+    preds_file = tmp_path / "preds.jsonl"
+    preds_file.write_text("".join(json.dumps({"id": r["id"], "prediction": r["systems"]["pgn"]})
+                                  + "\n" for r in cnndm_rows))
+    code, out = sumbench("run", "--data", CNNDM, "--summarizer", "predictions",
+                         "--predictions", preds_file, "--out", tmp_path / "pgn", "--quiet")
+    assert code == 0, out
+    _assert_equal_to_rouge_score(tmp_path / "pgn", cnndm_rows,
+                                 [r["systems"]["pgn"] for r in cnndm_rows])
+    results = json.loads((tmp_path / "pgn" / "results.json").read_text())
+    assert results["spec"]["summarizer"] == "predictions"
+    assert len(results["spec"]["predictions_sha256"]) == 64
+    assert set(results["versions"]) >= {"python", "torch", "transformers", "rouge-score"}
+
+
+def test_results_json_fields(tmp_path: Path):
+    code, out = sumbench("run", "--summarizer", "lead", "--references", SUITE, "--out",
+                         tmp_path / "r", "--quiet")
+    assert code == 0, out
+    results = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert results["n_documents"] == 1
+    assert set(results["scores"]) == set(ROUGE_TYPES)
+    assert set(results["scores"]["rouge1"]["fmeasure"]) == {"mean", "low", "high"}
+    rouge = results["spec"]["rouge"]
+    assert rouge["use_stemmer"] is True and rouge["multi_reference"] == "max"
+    [sample] = samples(tmp_path / "r")
+    assert set(sample) >= {"id", "prediction", "references", "scores", "input_tokens",
+                           "output_tokens", "truncated"}
+
+
+def test_two_runs_are_identical_but_for_timings(tmp_path: Path):
+    for name in ("a", "b"):
+        code, out = sumbench("run", "--data", CNNDM, "--summarizer", "lead", "--limit", 20,
+                             "--out", tmp_path / name, "--quiet")
+        assert code == 0, out
+    a, b = (json.loads((tmp_path / n / "results.json").read_text()) for n in ("a", "b"))
+    a.pop("timings"), b.pop("timings")
+    a["spec"].pop("command"), b["spec"].pop("command")  # the --out argument differs
+    assert a == b
+    assert (tmp_path / "a" / "samples.jsonl").read_bytes() == (
+        tmp_path / "b" / "samples.jsonl").read_bytes()
+
+
+ERROR_CASES = [
+    (["run", "--references", "no-such-folder", "--summarizer", "lead"],
+     "no-such-folder: folder not found"),
+    (["run", "--summarizer", "nope"], "unknown --summarizer 'nope'"),
+    (["run", "--summarizer", "predictions"], "needs --predictions FILE.jsonl"),
+    (["run", "--summarizer", "lead", "--fail-under", "rouge1=abc"], "'abc' is not a number"),
+    (["run", "--summarizer", "lead", "--fail-under", "bleu=0.3"], "cannot read 'bleu=0.3'"),
+    (["run", "--summarizer", "lead", "--report", "pdf"], "unknown report format(s) ['pdf']"),
+    (["run", "--summarizer", "lead", "--tokenizer", "klingon"], "unknown tokenizer 'klingon'"),
+    (["run", "--summarizer", "lead", "--multi-reference", "min"],
+     "unknown multi-reference policy 'min'"),
+    (["report", "no-such-run"], "not a run folder"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), ERROR_CASES, ids=[" ".join(a[:3]) for a, _ in
+                                                                ERROR_CASES])
+def test_errors_are_one_clear_line(tmp_path: Path, args: list[str], message: str):
+    code, out = sumbench(*args, *(["--out", tmp_path / "o"] if args[0] == "run" else []))
+    assert code == 2
+    assert message in out
+    assert "Traceback" not in out
+
+
+def test_malformed_jsonl_names_the_line(tmp_path: Path):
+    data = tmp_path / "bad.jsonl"
+    data.write_text('{"id": "a", "article": "x", "references": ["y"]}\n{oops\n')
+    code, out = sumbench("run", "--data", data, "--summarizer", "lead", "--out", tmp_path / "o")
+    assert code == 2 and "bad.jsonl:2: not valid JSON" in out
+
+
+def test_gate_fails_after_reports_are_written(tmp_path: Path):
+    code, _ = sumbench("run", "--data", CNNDM, "--limit", 10, "--summarizer", "lead",
+                       "--out", tmp_path / "g", "--report", "md,junit",
+                       "--fail-under", "rouge1=0.99,rouge2.recall=0.01", "--quiet")
+    assert code == 1
+    assert (tmp_path / "g" / "summary.md").is_file() and (tmp_path / "g" / "junit.xml").is_file()
+    code, _ = sumbench("run", "--data", CNNDM, "--limit", 10, "--summarizer", "lead",
+                       "--out", tmp_path / "g2", "--fail-under", "rouge1=0.05", "--quiet")
+    assert code == 0
+
+
+def test_gate_on_low_is_stricter(tmp_path: Path):
+    run = tmp_path / "r"
+    assert sumbench("run", "--data", CNNDM, "--limit", 30, "--summarizer", "lead", "--out", run,
+                    "--quiet")[0] == 0
+    mean = json.loads((run / "results.json").read_text())["scores"]["rouge1"]["fmeasure"]
+    bound = (mean["mean"] + mean["low"]) / 2  # between the interval's low end and the mean
+    assert sumbench("report", run, "--format", "md", "--fail-under", f"rouge1={bound}")[0] == 0
+    assert sumbench("report", run, "--format", "md", "--fail-under", f"rouge1={bound}",
+                    "--gate-on", "low")[0] == 1
+
+
+def test_report_command_writes_formats(tmp_path: Path):
+    run = tmp_path / "r"
+    assert sumbench("run", "--data", CNNDM, "--limit", 5, "--summarizer", "lead", "--out", run,
+                    "--quiet")[0] == 0
+    code, out = sumbench("report", run, "--format", "md,junit,html,csv")
+    assert code == 0, out
+    for name in ("summary.md", "junit.xml", "report.html", "samples.csv"):
+        assert (run / name).is_file()
+
+
+def test_help_is_fast_and_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys; from eval.cli import app; "
+            "from typer.testing import CliRunner; CliRunner().invoke(app, ['--help']); "
+            "CliRunner().invoke(app, ['run', '--help']); "
+            "assert 'torch' not in sys.modules and 'transformers' not in sys.modules, 'heavy'")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_python_dash_m_works():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "eval", "--help"], capture_output=True,
+                         text=True, check=True)
+    assert "compare" in out.stdout
