@@ -38,6 +38,7 @@ document.querySelectorAll('table.sortable th').forEach(function (th, col) {
     rows.forEach(function (r) { body.appendChild(r); });
   });
 });
+document.documentElement.dataset.ready = "1";
 """
 
 

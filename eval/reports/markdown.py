@@ -11,7 +11,9 @@ from eval.records import RunResult
 if TYPE_CHECKING:
     from eval.compare import Comparison
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+# Inside a table cell only these are markup (a cell never starts a line, so "#", "-",
+# "+" and "1." cannot start a heading or list); "<", ">" and "&" become entities.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
 def cell(text: str, limit: int = 300) -> str:
@@ -38,7 +40,7 @@ def run_summary(result: RunResult, gates: list[GateResult], lowest: int = 5) -> 
             lines.append(f"| {g.gate.metric} ({g.gate_on}) | {g.value:.4f} | {g.gate.bound:.4f}"
                          f" | {'✅ passed' if g.passed else '❌ failed'} |")
     rouge = spec.get("rouge", {})
-    model = spec.get("model") or spec.get("predictions_file") or spec.get("summarizer")
+    model = spec.get("model") or spec.get("predictions_file") or "-"
     lines += ["", "<details><summary>Run spec</summary>", "",
               f"- summarizer: {cell(spec.get('summarizer', '?'))}, model: {cell(str(model))}",
               f"- model sha256: {cell(str(spec.get('model_sha256', '-')))}",

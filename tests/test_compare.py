@@ -1,0 +1,104 @@
+"""compare on real system outputs: right sign, no false alarms, refusal when incomparable."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from eval.cli import app
+from eval.compare import compare_runs
+from eval.errors import IncomparableRunsError
+from eval.records import RunResult
+from eval.references import load_jsonl
+from eval.run import evaluate
+from eval.runio import write_run
+from eval.scoring import RougeSpec
+from eval.summarizers.baselines import PredictionsSummarizer
+
+from .conftest import CNNDM
+
+
+@pytest.fixture(scope="module")
+def system_runs(cnndm_rows) -> dict[str, RunResult]:
+    examples = load_jsonl(CNNDM)
+    runs = {}
+    for name in ("bart", "s2s", "pgn"):
+        preds = {r["id"]: r["systems"][name] for r in cnndm_rows}
+        runs[name] = evaluate(examples, PredictionsSummarizer(preds, f"{name}.jsonl", name),
+                              RougeSpec(), data_source="cnndm-dev.jsonl")
+    one_empty = {r["id"]: r["systems"]["bart"] for r in cnndm_rows}
+    one_empty[cnndm_rows[0]["id"]] = ""
+    runs["bart-one-empty"] = evaluate(
+        examples, PredictionsSummarizer(one_empty, "bart-one-empty.jsonl", "x"), RougeSpec(),
+        data_source="cnndm-dev.jsonl")
+    return runs
+
+
+def test_better_system_is_significantly_better(system_runs):
+    c = compare_runs(system_runs["s2s"], system_runs["bart"])
+    for m in c.metrics:
+        assert m.verdict == "improved", m
+        assert m.delta.low > 0 and m.delta.p_value < 0.001
+    reverse = compare_runs(system_runs["bart"], system_runs["s2s"])
+    assert all(m.verdict == "regressed" for m in reverse.metrics)
+    assert reverse.regressed and reverse.largest_drops[0].delta < 0
+
+
+def test_system_against_itself_is_no_change(system_runs):
+    c = compare_runs(system_runs["pgn"], system_runs["pgn"])
+    assert all(m.verdict == "no significant change" and m.delta.p_value == 1.0
+               for m in c.metrics)
+
+
+def test_one_emptied_prediction_is_not_flagged(system_runs):
+    c = compare_runs(system_runs["bart"], system_runs["bart-one-empty"])
+    for m in c.metrics:
+        assert m.delta.mean_delta < 0  # it did drop ...
+        assert m.verdict == "no significant change"  # ... but one document is not evidence
+
+
+def test_tolerance_turns_a_small_regression_into_a_pass(system_runs):
+    strict = compare_runs(system_runs["bart"], system_runs["pgn"], metrics="rouge2")
+    [m] = strict.metrics
+    if m.verdict == "regressed":
+        lenient = compare_runs(system_runs["bart"], system_runs["pgn"], metrics="rouge2",
+                               max_drop=-m.delta.mean_delta + 0.001)
+        assert lenient.metrics[0].verdict == "regressed within tolerance"
+        assert not lenient.regressed
+
+
+def test_incomparable_runs_are_refused_unless_forced(system_runs):
+    examples = load_jsonl(CNNDM)
+    preds = {e.id: system_runs["pgn"].documents[i].generation.prediction
+             for i, e in enumerate(examples)}
+    unstemmed = evaluate(examples, PredictionsSummarizer(preds, "pgn.jsonl", "pgn"),
+                         RougeSpec(use_stemmer=False))
+    with pytest.raises(IncomparableRunsError, match="'use_stemmer' differs"):
+        compare_runs(system_runs["bart"], unstemmed)
+    forced = compare_runs(system_runs["bart"], unstemmed, force=True)
+    assert any("use_stemmer" in n for n in forced.notes)
+    fewer = evaluate(examples[:50], PredictionsSummarizer(preds, "pgn.jsonl", "pgn"),
+                     RougeSpec())
+    with pytest.raises(IncomparableRunsError, match="document ids differ"):
+        compare_runs(system_runs["bart"], fewer)
+
+
+def test_compare_cli_exit_codes_and_reports(system_runs, tmp_path: Path):
+    for name in ("bart", "s2s"):
+        write_run(tmp_path / name, system_runs[name])
+    runner = CliRunner()
+    bad = runner.invoke(app, ["compare", str(tmp_path / "bart"), str(tmp_path / "s2s"),
+                              "--report", "md,junit,html,json", "--out", str(tmp_path / "c")])
+    assert bad.exit_code == 1, bad.output
+    assert "regressed" in bad.output
+    report = json.loads((tmp_path / "c" / "compare.json").read_text())
+    assert report["regressed"] is True and len(report["metrics"]) == 4
+    for name in ("compare.md", "compare-junit.xml", "compare.html"):
+        assert (tmp_path / "c" / name).is_file()
+    good = runner.invoke(app, ["compare", str(tmp_path / "s2s"), str(tmp_path / "bart"),
+                               "--out", str(tmp_path / "c2")])
+    assert good.exit_code == 0, good.output
+    assert "improved" in good.output
