@@ -21,7 +21,7 @@ from eval.models import ResolvedModel
 from eval.records import Example, Generation
 from eval.summarizers.cleanup import CLEANUP_VERSION, clean_prediction
 
-DEFAULT_PROMPT = "Summarize the following news article in three sentences.\n\n{article}"
+DEFAULT_PROMPT = "{article}\n\nSummarize the article above in three short sentences."
 
 
 @dataclass(frozen=True)
