@@ -35,7 +35,8 @@ class RunOptions:
     max_new_tokens: int = 96
     num_beams: int = 1
     max_input_tokens: int | None = None
-    batch_size: int = 8
+    batch_size: int | None = None
+    compile: str = "auto"
     device: str = "auto"
     dtype: str = "auto"
     seed: int = 0
@@ -87,7 +88,7 @@ def build_summarizer(options: RunOptions, examples: list[Example]) -> Summarizer
     settings = GenerationSettings(
         max_new_tokens=options.max_new_tokens, num_beams=options.num_beams,
         max_input_tokens=options.max_input_tokens, batch_size=options.batch_size,
-        device=options.device, dtype=options.dtype, seed=options.seed,
+        compile=options.compile, device=options.device, dtype=options.dtype, seed=options.seed,
         prompt=options.prompt or DEFAULT_PROMPT, system_prompt=options.system_prompt)
     resolved = resolve_model(options.model, trust_remote_code=options.trust_remote_code,
                              allow_pickle=options.allow_pickle, revision=options.revision)
@@ -115,7 +116,8 @@ def execute_run(options: RunOptions, *, formats: list[str], fail_under: str | No
     _check_out(options.out)
     summarizer = build_summarizer(options, examples)
     source = str(options.data if options.data is not None else options.references)
-    chunk = options.batch_size if options.summarizer == "hf" else max(len(examples), 1)
+    model = getattr(summarizer, "inner", summarizer)
+    chunk = getattr(model, "batch_size", None) or max(len(examples), 1)
     with reports.console.progress(len(examples), options.quiet,
                                   f"{summarizer.name}: summarizing") as advance:
         result = evaluate(examples, summarizer, spec, seed=options.seed, chunk_size=chunk,

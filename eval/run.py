@@ -98,6 +98,9 @@ def evaluate(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSp
     """The whole job for one suite and one summarizer."""
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     t0 = time.perf_counter()
+    plan = getattr(getattr(summarizer, "inner", summarizer), "plan", None)
+    if plan is not None:
+        plan(len(examples))
     generations = generate_all(examples, summarizer, chunk_size=chunk_size,
                                on_progress=on_progress)
     t1 = time.perf_counter()

@@ -23,7 +23,8 @@ pytestmark = pytest.mark.slow
 
 def _cmd(out: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "eval", "run", "--data", str(CNNDM), "--limit", "3",
-            "--batch-size", "1", "--max-new-tokens", "16", "--max-input-tokens", "300", "--quiet", "--out", str(out), *extra]
+            "--batch-size", "1", "--max-new-tokens", "16", "--max-input-tokens", "300",
+            "--quiet", "--out", str(out), *extra]
 
 
 def _rows(db: Path) -> int:

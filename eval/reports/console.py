@@ -40,7 +40,10 @@ def progress(total: int, quiet: bool, label: str) -> Iterator[Callable[[int, int
 def _console() -> Any:
     from rich.console import Console
 
-    return Console(highlight=False)
+    console = Console(highlight=False)
+    if not console.is_terminal:  # CI logs: wide enough that intervals are never cut
+        console.width = 120
+    return console
 
 
 def print_run(result: RunResult, run_dir: Path, gates: list[GateResult]) -> None:

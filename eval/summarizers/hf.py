@@ -21,6 +21,12 @@ from eval.models import ResolvedModel
 from eval.records import Example, Generation
 from eval.summarizers.cleanup import CLEANUP_VERSION, clean_prediction
 
+# Compiling (static KV cache + CUDA graphs) costs about 40-55 s up front and then decodes
+# roughly 5x faster than eager on an H200 (bench/README.md): it repays itself from about
+# 2,000 documents, so "auto" compiles only runs at least that large, and only on CUDA.
+COMPILE_MIN_DOCS = 2000
+CPU_BATCH_SIZE = 32
+CUDA_BATCH_SIZE = 128
 DEFAULT_PROMPT = "{article}\n\nSummarize the article above in three short sentences."
 
 
@@ -31,7 +37,8 @@ class GenerationSettings:
     max_new_tokens: int = 96
     num_beams: int = 1
     max_input_tokens: int | None = None  # article tokens kept; None: what fits the context
-    batch_size: int = 8
+    batch_size: int | None = None  # None: 32 on CPU, 128 on CUDA (see resolved_batch_size)
+    compile: str = "auto"  # CUDA only: static KV cache + torch.compile; see COMPILE_MIN_DOCS
     device: str = "auto"
     dtype: str = "auto"
     seed: int = 0
@@ -42,8 +49,11 @@ class GenerationSettings:
         if "{article}" not in self.prompt:
             raise ModelError("the prompt must contain the placeholder {article}")
         for name in ("max_new_tokens", "num_beams", "batch_size"):
-            if getattr(self, name) < 1:
+            value = getattr(self, name)
+            if value is not None and value < 1:
                 raise ModelError(f"--{name.replace('_', '-')} must be at least 1")
+        if self.compile not in ("auto", "on", "off"):
+            raise ModelError(f"--compile must be auto, on or off, got {self.compile!r}")
         if self.max_input_tokens is not None and self.max_input_tokens < 1:
             raise ModelError("--max-input-tokens must be at least 1")
 
@@ -81,9 +91,19 @@ class HFSummarizer:
         self.trust_remote_code = trust_remote_code
         self.allow_pickle = allow_pickle
         self.device = _resolve_device(settings.device)
+        self.batch_size = settings.batch_size or (
+            CUDA_BATCH_SIZE if self.device.startswith("cuda") else CPU_BATCH_SIZE)
+        self.compiled = False  # decided per run by plan()
         self._model: Any = None
         self._tokenizer: Any = None
         self.load_seconds = 0.0
+
+    def plan(self, n_documents: int) -> None:
+        """Decide whether to compile, from the run's size (the rule is COMPILE_MIN_DOCS)."""
+        on_cuda = self.device.startswith("cuda")
+        self.compiled = on_cuda and self.settings.num_beams == 1 and (
+            self.settings.compile == "on"
+            or (self.settings.compile == "auto" and n_documents >= COMPILE_MIN_DOCS))
 
     # -- identity -------------------------------------------------------------------
     def fingerprint(self) -> str:
@@ -94,6 +114,7 @@ class HFSummarizer:
         """
         settings = asdict(self.settings)
         settings.pop("batch_size")
+        settings.pop("compile")
         settings["device"] = self.device.split(":")[0]
         settings["dtype"] = str(_resolve_dtype(self.settings.dtype, self.device))
         payload = {"weights": self.model_ref.weights_sha256, "settings": settings,
@@ -107,7 +128,8 @@ class HFSummarizer:
             "model_path": str(self.model_ref.path),
             "model_source": self.model_ref.source,
             "model_sha256": self.model_ref.weights_sha256,
-            "generation": {**asdict(self.settings), "device": self.device,
+            "generation": {**asdict(self.settings), "batch_size": self.batch_size,
+                           "compiled": self.compiled, "device": self.device,
                            "dtype": str(_resolve_dtype(self.settings.dtype, self.device)),
                            "do_sample": False},
             "cleanup": CLEANUP_VERSION,
@@ -217,7 +239,7 @@ class HFSummarizer:
         encoded = [self._encode(ex.article) for ex in examples]
         order = sorted(range(len(examples)), key=lambda i: -len(encoded[i][0]))
         results: dict[int, Generation] = {}
-        size = self.settings.batch_size
+        size = self.batch_size
         for start in range(0, len(order), size):
             batch = order[start:start + size]
             texts = self._generate([encoded[i][0] for i in batch])
@@ -232,15 +254,24 @@ class HFSummarizer:
         import torch
 
         tok = self._tokenizer
-        padded = tok.pad({"input_ids": batch_ids}, return_tensors="pt")
+        # Compiled graphs are specialised to shapes: round lengths up so few are needed.
+        padded = tok.pad({"input_ids": batch_ids}, return_tensors="pt",
+                         pad_to_multiple_of=128 if self.compiled else None)
         input_ids = padded["input_ids"].to(self.device)
         attention_mask = padded["attention_mask"].to(self.device)
+        kwargs: dict[str, Any] = {}
+        if self._keeps_last_logits:
+            kwargs["logits_to_keep"] = 1  # prefill needs the last position's logits only
+        if self.compiled:
+            kwargs["cache_implementation"] = "static"  # transformers then compiles decoding
         torch.manual_seed(self.settings.seed)
         with torch.inference_mode():
+            if self._prefills_separately(batch_ids):
+                kwargs[self._cache_kwarg] = self._prefill_each(batch_ids, input_ids.shape[1])
             out = self._model.generate(
                 input_ids=input_ids, attention_mask=attention_mask,
                 max_new_tokens=self.settings.max_new_tokens, num_beams=self.settings.num_beams,
-                do_sample=False, pad_token_id=tok.pad_token_id)
+                do_sample=False, pad_token_id=tok.pad_token_id, **kwargs)
         new_tokens = out[:, 1:] if self.is_encoder_decoder else out[:, input_ids.shape[1]:]
         eos = self._eos_ids()
         results = []
@@ -248,6 +279,58 @@ class HFSummarizer:
             n = next((k + 1 for k, t in enumerate(row) if t in eos), len(row))
             results.append((tok.decode(row[:n], skip_special_tokens=True).strip(), n))
         return results
+
+    @property
+    def _keeps_last_logits(self) -> bool:
+        import inspect
+
+        return "logits_to_keep" in inspect.signature(self._model.forward).parameters
+
+    @property
+    def _cache_kwarg(self) -> str:
+        """transformers 5.2x renamed ``past_key_values`` to ``cache``; accept both."""
+        import inspect
+
+        params = inspect.signature(self._model.forward).parameters
+        return "cache" if "cache" in params else "past_key_values"
+
+    def _prefills_separately(self, batch_ids: list[list[int]]) -> bool:
+        """On CPU, prefill is matmul-bound: padding a batch to its longest prompt only adds
+        work. Each prompt is prefilled alone and the decode steps, which are bound by
+        reading the weights, run batched. Greedy decoder-only models only."""
+        return (not self.is_encoder_decoder and self.settings.num_beams == 1
+                and self.device == "cpu" and len(batch_ids) > 1
+                and min(map(len, batch_ids)) > 1 and self._keeps_last_logits)
+
+    def _prefill_each(self, batch_ids: list[list[int]], padded_len: int) -> Any:
+        """A left-padded batch KV cache holding every prompt but its last token.
+
+        Padding positions hold zeros and are masked out by the attention mask; each real
+        position has the same rotary position as in an unpadded run, so greedy outputs
+        equal one-at-a-time decoding (tested). The merged cache is static (preallocated
+        for every new token), which saves the per-step copy a growing cache makes.
+        """
+        import torch
+        from transformers import DynamicCache, StaticCache
+
+        caches = []
+        for ids in batch_ids:
+            cache = DynamicCache(config=self._model.config)
+            self._model(input_ids=torch.tensor([ids[:-1]], device=self.device),
+                        use_cache=True, logits_to_keep=1, **{self._cache_kwarg: cache})
+            caches.append(cache)
+        merged = StaticCache(config=self._model.config,
+                             max_cache_len=padded_len - 1 + self.settings.max_new_tokens)
+        positions = {"cache_position": torch.arange(padded_len - 1, device=self.device)}
+        for layer in range(len(caches[0].layers)):
+            keys, values = [], []
+            for cache in caches:
+                k, v = cache.layers[layer].keys, cache.layers[layer].values
+                pad = padded_len - 1 - k.shape[2]
+                keys.append(torch.nn.functional.pad(k, (0, 0, pad, 0)))
+                values.append(torch.nn.functional.pad(v, (0, 0, pad, 0)))
+            merged.update(torch.cat(keys), torch.cat(values), layer, positions)
+        return merged
 
     def _eos_ids(self) -> set[int]:
         eos = self._model.generation_config.eos_token_id

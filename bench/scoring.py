@@ -1,0 +1,54 @@
+"""Scoring speed on SummEval: a plain rouge-score loop vs sumbench's checked fast path.
+
+    python bench/scoring.py [--docs 100]
+
+SummEval: 100 articles x 16 systems = 1,600 summaries x 11 references, ROUGE-1/2/L/Lsum,
+stemmed, score_multi. Both sides get the same sentence-split texts; the script asserts
+identical scores on every pair and prints the ratio measured in this run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from rouge_score import rouge_scorer
+
+from eval.records import Score
+from eval.scoring import ROUGE_TYPES, RougeSpec, score_batch
+from eval.text import sentence_lines
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "summeval.jsonl"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--docs", type=int, default=100)
+    args = parser.parse_args()
+    rows = [json.loads(line) for line in DATA.read_text().splitlines()][: args.docs]
+    refs = [[sentence_lines(r) for r in row["references"]] for row in rows
+            for _ in row["systems"]]
+    preds = [sentence_lines(s["summary"]) for row in rows for s in row["systems"].values()]
+    pairs = sum(len(r) for r in refs)
+    print(f"{len(preds)} summaries x {len(refs[0])} references = {pairs} pairs")
+
+    scorer = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
+    start = time.perf_counter()
+    slow = [scorer.score_multi(r, p) for r, p in zip(refs, preds, strict=True)]
+    slow_s = time.perf_counter() - start
+    print(f"rouge-score loop          {slow_s:8.2f} s  {pairs / slow_s:10.0f} pairs/s")
+
+    start = time.perf_counter()
+    fast = score_batch(references=refs, predictions=preds, spec=RougeSpec())
+    fast_s = time.perf_counter() - start
+    print(f"sumbench score_batch      {fast_s:8.2f} s  {pairs / fast_s:10.0f} pairs/s  "
+          f"(includes the 64-document rouge-score check)")
+    for f, s in zip(fast, slow, strict=True):
+        assert f == {t: Score(*s[t]) for t in ROUGE_TYPES}
+    print(f"identical on all {len(preds)} summaries; speed-up {slow_s / fast_s:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
