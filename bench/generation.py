@@ -81,7 +81,7 @@ def main() -> None:
     summarizer = HFSummarizer(model_ref, settings)
     summarizer.load()
     model, tok = summarizer._model, summarizer._tokenizer
-    encoded = [summarizer._encode(ex.article)[0] for ex in examples]
+    encoded = [ids for ids, _ in summarizer.encode([ex.article for ex in examples])]
     prompts = [summarizer._prompt_text(ex.article) for ex in examples]
     ceiling = matmul_gflops()
     print(f"{len(examples)} documents, {sum(map(len, encoded))} prompt tokens, "

@@ -71,10 +71,11 @@ def run(
     max_input_tokens: Annotated[int | None, typer.Option(
         help="Article tokens kept (cut beyond, flagged per document).")] = None,
     batch_size: Annotated[int | None, typer.Option(
-        help="Documents per batch (default 32 on CPU, 128 on CUDA).")] = None,
+        help="Documents per batch (default 32 on CPU, 512 on CUDA).")] = None,
     compile: Annotated[str, typer.Option(
-        help="CUDA only: static KV cache + torch.compile. auto compiles runs of 2,000+ "
-             "documents, where the ~50 s compile pays off.")] = "auto",
+        help="CUDA only: static KV cache + torch.compile. auto compiles only runs of "
+             "16,000+ documents with batches of 256 or less, where the ~35-50 s compile "
+             "pays off (see bench/README.md).")] = "auto",
     device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:1 ...")] = "auto",
     dtype: Annotated[str, typer.Option(help="auto (bf16 on GPU, fp32 on CPU), float32, "
                                        "bfloat16, float16.")] = "auto",

@@ -129,3 +129,29 @@ def test_default_model_resolution_is_checked(monkeypatch, tmp_path: Path):
 def test_resolved_model_record():
     r = ResolvedModel("x", Path("/tmp"), "abc", "local")
     assert r.weights_sha256 == "abc"
+
+
+def test_prompt_frame_equals_full_rendering(tiny_causal: Path):
+    summarizer = _summarizer(tiny_causal, system_prompt="Be brief.")
+    summarizer.load()
+    for article in ("plain text", "text with {braces} and {article}", ""):
+        assert summarizer._prompt_text(article) == summarizer._render_prompt(article)
+
+
+def test_compile_rule(tiny_causal: Path):
+    from eval.summarizers import hf
+
+    model = resolve_model(str(tiny_causal))
+    cpu = HFSummarizer(model, GenerationSettings(compile="on", device="cpu"))
+    cpu.plan(100_000)
+    assert cpu.compiled is False  # never on CPU
+    small = HFSummarizer(model, GenerationSettings(batch_size=256, device="cpu"))
+    small.device = "cuda"  # the rule only, no GPU needed
+    small.plan(hf.COMPILE_MIN_DOCS - 1)
+    assert small.compiled is False
+    small.plan(hf.COMPILE_MIN_DOCS)
+    assert small.compiled is True
+    big = HFSummarizer(model, GenerationSettings(batch_size=512, device="cpu"))
+    big.device = "cuda"
+    big.plan(10 * hf.COMPILE_MIN_DOCS)
+    assert big.compiled is False  # measured slower than eager at this batch size

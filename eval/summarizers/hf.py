@@ -26,7 +26,7 @@ from eval.summarizers.cleanup import CLEANUP_VERSION, clean_prediction
 # 2,000 documents, so "auto" compiles only runs at least that large, and only on CUDA.
 COMPILE_MIN_DOCS = 2000
 CPU_BATCH_SIZE = 32
-CUDA_BATCH_SIZE = 128
+CUDA_BATCH_SIZE = 256
 DEFAULT_PROMPT = "{article}\n\nSummarize the article above in three short sentences."
 
 
@@ -37,7 +37,7 @@ class GenerationSettings:
     max_new_tokens: int = 96
     num_beams: int = 1
     max_input_tokens: int | None = None  # article tokens kept; None: what fits the context
-    batch_size: int | None = None  # None: 32 on CPU, 128 on CUDA (see resolved_batch_size)
+    batch_size: int | None = None  # None: CPU_BATCH_SIZE or CUDA_BATCH_SIZE
     compile: str = "auto"  # CUDA only: static KV cache + torch.compile; see COMPILE_MIN_DOCS
     device: str = "auto"
     dtype: str = "auto"
@@ -94,16 +94,17 @@ class HFSummarizer:
         self.batch_size = settings.batch_size or (
             CUDA_BATCH_SIZE if self.device.startswith("cuda") else CPU_BATCH_SIZE)
         self.compiled = False  # decided per run by plan()
+        self._frame: tuple[str | None, str] | None = None
         self._model: Any = None
         self._tokenizer: Any = None
         self.load_seconds = 0.0
 
     def plan(self, n_documents: int) -> None:
-        """Decide whether to compile, from the run's size (the rule is COMPILE_MIN_DOCS)."""
+        """Decide whether to compile, from the run's size and batch (see COMPILE_MIN_DOCS)."""
         on_cuda = self.device.startswith("cuda")
+        worth_it = n_documents >= COMPILE_MIN_DOCS and self.batch_size <= COMPILE_MAX_BATCH
         self.compiled = on_cuda and self.settings.num_beams == 1 and (
-            self.settings.compile == "on"
-            or (self.settings.compile == "auto" and n_documents >= COMPILE_MIN_DOCS))
+            self.settings.compile == "on" or (self.settings.compile == "auto" and worth_it))
 
     # -- identity -------------------------------------------------------------------
     def fingerprint(self) -> str:
@@ -192,8 +193,30 @@ class HFSummarizer:
 
     # -- inputs -----------------------------------------------------------------------
     def _prompt_text(self, article: str) -> str:
+        prefix, suffix = self._prompt_frame()
+        if prefix is None:
+            return self._render_prompt(article)
+        return prefix + article + suffix
+
+    def _prompt_frame(self) -> tuple[str | None, str]:
+        """The prompt around the article, rendered once: (prefix, suffix).
+
+        Rendering a chat template per document is slow for large batches, and templates
+        insert the message verbatim; if this one does not (the sentinel does not come
+        back exactly once), prefix is None and each prompt is rendered in full.
+        """
+        if self._frame is None:
+            sentinel = "\x00sumbench-article\x00"
+            rendered = self._render_prompt(sentinel)
+            if rendered.count(sentinel) == 1:
+                before, after = rendered.split(sentinel)
+                self._frame = (before, after)
+            else:
+                self._frame = (None, "")
+        return self._frame
+
+    def _render_prompt(self, article: str) -> str:
         if self.is_encoder_decoder:
-            prefix = ""
             params = getattr(self._model.config, "task_specific_params", None) or {}
             prefix = params.get("summarization", {}).get("prefix", "") or ""
             return prefix + article
@@ -207,8 +230,12 @@ class HFSummarizer:
         return self._tokenizer.apply_chat_template(messages, tokenize=False,
                                                    add_generation_prompt=True)
 
-    def _encode(self, article: str) -> tuple[list[int], bool]:
-        """Token ids of the full input, and whether the article had to be cut."""
+    def encode(self, articles: Sequence[str]) -> list[tuple[list[int], bool]]:
+        """Token ids of each full input, and whether its article had to be cut.
+
+        One batched tokenizer call for the articles and one for the prompts: per-document
+        calls cost more than a GPU decoding step for large batches.
+        """
         tok = self._tokenizer
         overhead = len(self._ids(self._prompt_text("")))
         room = self.context_limit - overhead - (0 if self.is_encoder_decoder
@@ -217,14 +244,17 @@ class HFSummarizer:
         if budget < 1:
             raise ModelError(f"the prompt and --max-new-tokens leave no room for the article "
                              f"in this model's {self.context_limit}-token context")
-        article_ids = tok(article, add_special_tokens=False)["input_ids"]
-        truncated = len(article_ids) > budget
-        if truncated:
-            article = tok.decode(article_ids[:budget], skip_special_tokens=True)
-        ids = self._ids(self._prompt_text(article))
-        if len(ids) > self.context_limit:  # re-tokenising the cut text may add a token
-            ids = ids[: self.context_limit]
-        return ids, truncated
+        article_ids = tok(list(articles), add_special_tokens=False)["input_ids"]
+        texts, cut = [], []
+        for article, ids in zip(articles, article_ids, strict=True):
+            cut.append(len(ids) > budget)
+            if cut[-1]:
+                article = tok.decode(ids[:budget], skip_special_tokens=True)
+            texts.append(self._prompt_text(article))
+        add_special = self.is_encoder_decoder or not self.uses_chat_template
+        all_ids = tok(texts, add_special_tokens=add_special)["input_ids"]
+        # re-tokenising a cut article can add a token at the seam: never exceed the context
+        return [(ids[: self.context_limit], c) for ids, c in zip(all_ids, cut, strict=True)]
 
     def _ids(self, text: str) -> list[int]:
         # Chat templates already contain the special tokens; encoder-decoders need theirs.
@@ -236,7 +266,7 @@ class HFSummarizer:
         if not examples:
             return []
         self.load()
-        encoded = [self._encode(ex.article) for ex in examples]
+        encoded = self.encode([ex.article for ex in examples])
         order = sorted(range(len(examples)), key=lambda i: -len(encoded[i][0]))
         results: dict[int, Generation] = {}
         size = self.batch_size
