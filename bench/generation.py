@@ -38,17 +38,17 @@ print(json.dumps({"seconds": time.perf_counter() - start, "outputs": outs}))
 """
 
 
-def matmul_gflops(seconds: float = 1.0) -> float:
-    """Measure this machine's fp32 matmul rate (the prompt-processing ceiling)."""
+def matmul_gflops(seconds: float = 2.0) -> float:
+    """This machine's fp32 matmul rate on the model's MLP shape: the prefill ceiling."""
     import torch
 
-    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+    a, b = torch.randn(1024, 576), torch.randn(576, 1536)
     torch.mm(a, b)
     n, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         torch.mm(a, b)
         n += 1
-    return 2 * 2048**3 * n / (time.perf_counter() - start) / 1e9
+    return 2 * 1024 * 576 * 1536 * n / (time.perf_counter() - start) / 1e9
 
 
 def model_flops(model, prompt_tokens: int, new_tokens: int) -> float:
@@ -62,7 +62,7 @@ def model_flops(model, prompt_tokens: int, new_tokens: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--docs", type=int, default=6)
-    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--max-new-tokens", type=int, default=96)
     parser.add_argument("--install-llama-cpp", action="store_true")
     parser.add_argument("--skip-plain", action="store_true")
