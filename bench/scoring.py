@@ -44,7 +44,7 @@ def main() -> None:
     fast = score_batch(references=refs, predictions=preds, spec=RougeSpec())
     fast_s = time.perf_counter() - start
     print(f"sumbench score_batch      {fast_s:8.2f} s  {pairs / fast_s:10.0f} pairs/s  "
-          f"(includes the 64-document rouge-score check)")
+          f"(includes the 64-pair rouge-score check)")
     for f, s in zip(fast, slow, strict=True):
         assert f == {t: Score(*s[t]) for t in ROUGE_TYPES}
     print(f"identical on all {len(preds)} summaries; speed-up {slow_s / fast_s:.1f}x")

@@ -138,15 +138,18 @@ def evaluate(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSp
         **(extra_spec or {}),
     }
     generation_s = t1 - t0
+    cache_hits = sum(g.cached for g in generations)
+    generated = len(examples) - cache_hits
     timings = {
         "started_at": started,
         "model_load_s": round(float(load_seconds), 3),
         "generation_s": round(generation_s, 3),
         "scoring_s": round(t2 - t1, 3),
         "total_s": round(t2 - t0, 3),
-        "documents_per_minute": round(60 * len(examples) / generation_s, 2)
-        if generation_s > 0 else None,
-        "cache_hits": sum(g.cached for g in generations),
+        # throughput of the documents generated in this run, not those from the cache
+        "documents_per_minute": round(60 * generated / generation_s, 2)
+        if generated and generation_s > 0 else None,
+        "cache_hits": cache_hits,
     }
     return RunResult(
         spec=spec, versions=package_versions(), documents=documents, scores=aggregates,

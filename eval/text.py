@@ -25,8 +25,13 @@ def segment(text: str) -> list[str]:
     return [s.strip() for s in _segmenter().segment(text) if s.strip()]
 
 
+@functools.lru_cache(maxsize=65536)
 def sentence_lines(text: str) -> str:
-    """One sentence per line, as ROUGE-Lsum needs. Text with line breaks is kept as split."""
+    """One sentence per line, as ROUGE-Lsum needs. Text with line breaks is kept as split.
+
+    Memoised: a reference is scored against every system's output, and pysbd costs more
+    than the ROUGE arithmetic itself.
+    """
     text = text.strip()
     if not text:
         return ""

@@ -116,7 +116,7 @@ def test_fast_path_mismatch_fails_loudly(monkeypatch):
             return out
 
     monkeypatch.setattr(scoring, "_fast_scorer", lambda spec: Broken())
-    with pytest.raises(ScoringMismatchError, match="document #0"):
+    with pytest.raises(ScoringMismatchError, match="pair #0"):
         score_batch(references=[["a b c"]], predictions=["a b"], spec=RougeSpec(use_stemmer=False))
 
 

@@ -362,7 +362,11 @@ class HFSummarizer:
                 pad = padded_len - 1 - k.shape[2]
                 keys.append(torch.nn.functional.pad(k, (0, 0, pad, 0)))
                 values.append(torch.nn.functional.pad(v, (0, 0, pad, 0)))
+                # free each prompt's copy as soon as it is merged: peak memory stays near
+                # one batch cache instead of two
+                cache.layers[layer].keys = cache.layers[layer].values = None
             merged.update(torch.cat(keys), torch.cat(values), layer, positions)
+            del keys, values
         return merged
 
     def _eos_ids(self) -> set[int]:
