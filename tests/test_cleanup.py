@@ -7,6 +7,7 @@ from eval.summarizers.cleanup import clean_prediction
 CASES = [
     ("title line", "Russia Urges Calm in Gaza\nRussia called for calm. Talks go on.",
      "Russia called for calm. Talks go on."),
+    ("title with colon", "Russia Urges Calm:\nRussia called for calm.", "Russia called for calm."),
     ("summary label line", "Summary:\nThe cat sat.", "The cat sat."),
     ("inline label", "Summary: The cat sat.", "The cat sat."),
     ("here is", "Here is a summary of the article:\n\nThe cat sat.", "The cat sat."),

@@ -155,3 +155,9 @@ def test_compile_rule(tiny_causal: Path):
     big.device = "cuda"
     big.plan(10 * hf.COMPILE_MIN_DOCS)
     assert big.compiled is False  # measured slower than eager at this batch size
+
+
+def test_bfloat16_on_cpu(tiny_causal: Path):
+    out = _summarizer(tiny_causal, dtype="bfloat16").summarize(_examples())
+    assert [g.id for g in out] == ["d0", "d1", "d2"]
+    assert all(1 <= g.output_tokens <= 5 for g in out)

@@ -3,8 +3,9 @@
 Rules (applied in order; ``raw_prediction`` in samples.jsonl keeps the original):
 1. A leading line that only announces the summary is dropped: "Summary:", "Here is a
    summary of the article:", a markdown heading ("# ...") or a bold-only line ("**...**").
-   A first line with no sentence-ending punctuation and at most 15 words is a title
-   when more lines follow it, and is dropped too.
+   A first line of at most 15 words that does not end a sentence (no final ".", "!",
+   "?" or closing quote; a final ":" counts as a heading) is a title when more lines
+   follow it, and is dropped too.
 2. A leading "Summary:" / "TL;DR:" label on a line is removed, keeping the text after it.
 3. List markers at the start of a line are removed: "-", "*", "•", "1.", "2)".
 4. Markdown emphasis markers (``**``, ``__``) are removed.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-CLEANUP_VERSION = "cleanup-v1"
+CLEANUP_VERSION = "cleanup-v2"
 MAX_TITLE_WORDS = 15
 
 _ANNOUNCE = re.compile(
@@ -45,4 +46,4 @@ def clean_prediction(text: str) -> str:
 def _is_title(lines: list[str]) -> bool:
     first = lines[0]
     return (len(lines) > 1 and len(first.split()) <= MAX_TITLE_WORDS
-            and not first.rstrip("*_ ").endswith((".", "!", "?", '"', "'", "”", ":")))
+            and not first.rstrip("*_ ").endswith((".", "!", "?", '"', "'", "”")))

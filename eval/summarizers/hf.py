@@ -30,7 +30,7 @@ COMPILE_MIN_DOCS = 16000
 COMPILE_MAX_BATCH = 256
 CPU_BATCH_SIZE = 32
 CUDA_BATCH_SIZE = 512
-DEFAULT_PROMPT = "{article}\n\nSummarize the article above in three short sentences."
+DEFAULT_PROMPT = "Write a short summary of this article:\n\n{article}"
 
 
 @dataclass(frozen=True)
