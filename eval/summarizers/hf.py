@@ -254,15 +254,17 @@ class HFSummarizer:
             if cut[-1]:
                 article = tok.decode(ids[:budget], skip_special_tokens=True)
             texts.append(self._prompt_text(article))
-        add_special = self.is_encoder_decoder or not self.uses_chat_template
-        all_ids = tok(texts, add_special_tokens=add_special)["input_ids"]
+        all_ids = tok(texts, add_special_tokens=self._adds_special_tokens)["input_ids"]
         # re-tokenising a cut article can add a token at the seam: never exceed the context
         return [(ids[: self.context_limit], c) for ids, c in zip(all_ids, cut, strict=True)]
 
-    def _ids(self, text: str) -> list[int]:
+    @property
+    def _adds_special_tokens(self) -> bool:
         # Chat templates already contain the special tokens; encoder-decoders need theirs.
-        add_special = self.is_encoder_decoder or not self.uses_chat_template
-        return self._tokenizer(text, add_special_tokens=add_special)["input_ids"]
+        return self.is_encoder_decoder or not self.uses_chat_template
+
+    def _ids(self, text: str) -> list[int]:
+        return self._tokenizer(text, add_special_tokens=self._adds_special_tokens)["input_ids"]
 
     # -- generation -------------------------------------------------------------------
     def summarize(self, examples: Sequence[Example]) -> list[Generation]:
