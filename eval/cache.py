@@ -99,6 +99,16 @@ class CachedSummarizer:
                 out.append(fresh[ex.id])
         return out
 
+    @property
+    def batch_size(self) -> int | None:
+        """The wrapped summarizer's batch: chunks of this size are committed one by one."""
+        return getattr(self.inner, "batch_size", None)
+
+    def plan(self, n_documents: int) -> None:
+        plan = getattr(self.inner, "plan", None)
+        if plan is not None:
+            plan(n_documents)
+
     def describe(self) -> dict[str, Any]:
         return self.inner.describe()
 

@@ -116,8 +116,7 @@ def execute_run(options: RunOptions, *, formats: list[str], fail_under: str | No
     _check_out(options.out)
     summarizer = build_summarizer(options, examples)
     source = str(options.data if options.data is not None else options.references)
-    model = getattr(summarizer, "inner", summarizer)
-    chunk = getattr(model, "batch_size", None) or max(len(examples), 1)
+    chunk = getattr(summarizer, "batch_size", None) or max(len(examples), 1)
     with reports.console.progress(len(examples), options.quiet,
                                   f"{summarizer.name}: summarizing") as advance:
         result = evaluate(examples, summarizer, spec, seed=options.seed, chunk_size=chunk,

@@ -10,6 +10,7 @@ left-padded (decoder-only) so batches waste little compute.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import time
 from collections.abc import Sequence
@@ -180,6 +181,11 @@ class HFSummarizer:
         self.uses_chat_template = (not self.is_encoder_decoder
                                    and getattr(tok, "chat_template", None) is not None)
         self.context_limit = self._context_limit(config)
+        # What this transformers version's forward accepts, read once: 5.2x renamed
+        # ``past_key_values`` to ``cache``, and encoder-decoders lack ``logits_to_keep``.
+        params = inspect.signature(self._model.forward).parameters
+        self._keeps_last_logits = "logits_to_keep" in params
+        self._cache_kwarg = "cache" if "cache" in params else "past_key_values"
         torch.manual_seed(self.settings.seed)
         self.load_seconds = time.perf_counter() - start
 
@@ -314,20 +320,6 @@ class HFSummarizer:
             n = next((k + 1 for k, t in enumerate(row) if t in eos), len(row))
             results.append((tok.decode(row[:n], skip_special_tokens=True).strip(), n))
         return results
-
-    @property
-    def _keeps_last_logits(self) -> bool:
-        import inspect
-
-        return "logits_to_keep" in inspect.signature(self._model.forward).parameters
-
-    @property
-    def _cache_kwarg(self) -> str:
-        """transformers 5.2x renamed ``past_key_values`` to ``cache``; accept both."""
-        import inspect
-
-        params = inspect.signature(self._model.forward).parameters
-        return "cache" if "cache" in params else "past_key_values"
 
     def _prefills_separately(self, batch_ids: list[list[int]]) -> bool:
         """On CPU, prefill is matmul-bound: padding a batch to its longest prompt only adds
