@@ -78,6 +78,7 @@ class CachedSummarizer:
         self.inner = inner
         self.cache = cache
         self.name = inner.name
+        self.runs_model = inner.runs_model
         self.fingerprint = inner.fingerprint()
         self.hits = 0
 

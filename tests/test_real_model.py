@@ -44,3 +44,87 @@ def test_sumbench_run_on_the_bundled_suite(default_model, model_cache_dir, tmp_p
     assert 0 < sample["output_tokens"] <= 96 and sample["input_tokens"] > 300
     assert 0.1 < sample["scores"]["rouge1"]["fmeasure"] < 1.0  # a real summary, not noise
     assert os.path.getsize(out / "report.html") > 1000
+
+
+LIBRARY_NOISE = ("Converting and de-quantizing", "Loading weights", "Writing model shards",
+                 "it/s]", "Warning", "warn(")
+
+
+def _run_in_a_terminal(cmd: list[str], env: dict[str, str], timeout: float = 600) -> tuple[
+        int, str]:
+    """Run ``cmd`` with a pseudo-terminal as stdout and stderr (as a person at a shell)."""
+    import pty
+    import select
+    import subprocess
+    import time
+
+    main, child = pty.openpty()
+    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=child, stderr=child)
+    os.close(child)
+    chunks, deadline = [], time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([main], [], [], 1.0)
+            if ready:
+                try:
+                    data = os.read(main, 65536)
+                except OSError:  # EIO: the child closed the terminal
+                    break
+                if not data:
+                    break
+                chunks.append(data)
+            elif proc.poll() is not None:
+                break
+    finally:
+        os.close(main)
+        if proc.poll() is None:
+            proc.kill()
+    return proc.wait(timeout=60), b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_first_run_in_a_terminal_shows_only_sumbench_output(default_model, tmp_path: Path):
+    """Conversion from the GGUF in a fresh cache, at a terminal: transformers' own bars and
+    warnings stay silent; our one-line message and progress bar remain. The converted
+    model folder follows the umask (0755 under 022), not mkdtemp's 0700."""
+    import stat
+    import sys
+
+    from eval.models import default_gguf
+
+    gguf = default_gguf()
+    cache = tmp_path / "cache"
+    env = {**os.environ, "SUMBENCH_CACHE_DIR": str(cache), "SUMBENCH_GGUF": str(gguf),
+           "HF_HUB_OFFLINE": "1", "COLUMNS": "100"}
+    old = os.umask(0o022)
+    try:
+        code, output = _run_in_a_terminal(
+            [sys.executable, "-m", "eval", "run", "--references", str(SUITE),
+             "--max-new-tokens", "8", "--no-cache", "--out", str(tmp_path / "run")], env)
+    finally:
+        os.umask(old)
+    assert code == 0, output
+    assert "sumbench: converting SmolLM2-135M-Instruct.Q4_1.gguf" in output
+    assert "hf: summarizing" in output and "rougeLsum" in output
+    for noise in LIBRARY_NOISE:
+        assert noise not in output, output
+    [model_dir] = (cache / "models").glob("smollm2-*")
+    assert stat.S_IMODE(model_dir.stat().st_mode) == 0o755
+    assert stat.S_IMODE((model_dir / "model.safetensors").stat().st_mode) == 0o644
+
+
+def test_a_run_logged_to_a_file_holds_no_library_output(default_model, model_cache_dir,
+                                                        tmp_path: Path):
+    """Out of a terminal (a CI log): no carriage-return bars, no library warnings."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SUMBENCH_CACHE_DIR": str(model_cache_dir), "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "eval", "run", "--references", str(SUITE), "--max-new-tokens",
+         "8", "--no-cache", "--out", str(tmp_path / "run")],
+        env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert "\r" not in proc.stderr
+    for noise in LIBRARY_NOISE:
+        assert noise not in proc.stderr + proc.stdout, proc.stderr
+    assert proc.stderr.startswith("hf: summarizing") and proc.stderr.count("\n") == 1

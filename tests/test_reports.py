@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 from dataclasses import replace
+from itertools import cycle, islice
 from pathlib import Path
 
 import pytest
@@ -113,11 +115,19 @@ def test_markdown_goes_to_github_step_summary(lead_run, tmp_path: Path, monkeypa
     assert text.startswith("earlier step\n") and "## sumbench: lead" in text
 
 
+def _embedded_rows(page: str) -> list[dict]:
+    block = re.search(r'<script type="application/json" id="documents-data">(.*?)</script>',
+                      page, re.S)
+    return json.loads(block.group(1))["rows"]
+
+
 def test_html_escapes_hostile_text(hostile_run: RunResult, tmp_path: Path):
     [path] = write_reports(tmp_path, hostile_run, ["html"], [])
     page = path.read_text()
     assert "<img src=x" not in page and "<script>document" not in page
-    assert "&lt;script&gt;" in page and "&lt;img src=x onerror=" in page
+    assert page.count("</script>") == 2  # the data block and our script: nothing breaks out
+    rows = _embedded_rows(page)
+    assert rows[0]["prediction"] == HOSTILE  # the text survives exactly, as data
     assert "http" not in page.replace("http://x", "").replace("http-equiv", "")  # no CDN
     assert "Content-Security-Policy" in page
 
@@ -154,3 +164,37 @@ def test_hostile_prediction_is_inert_in_chromium(hostile_run: RunResult, tmp_pat
     assert 'data-ready="1"' in dom  # our script ran, so the page's JS works under the CSP
     assert "&lt;script&gt;document.body.setAttribute" in dom  # shown as text
     assert "&lt;img src=x onerror=" in dom
+
+
+def _dump_dom(url: str, profile: Path) -> str:
+    proc = subprocess.run(
+        [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={profile}", "--virtual-time-budget=5000", "--dump-dom", url],
+        capture_output=True, text=True, timeout=180)
+    assert "<body" in proc.stdout, proc.stderr[-2000:]
+    return proc.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(_chromium() is None, reason="Debian's chromium is not installed "
+                    "(.ci/run installs it)")
+def test_large_report_renders_one_page_sorted_in_chromium(tmp_path: Path):
+    """11,500 documents: the data is embedded once and only one page of rows is in the DOM;
+    the page named in the address, sorted as asked, is the one shown."""
+    examples = load_jsonl(CNNDM)
+    base = evaluate(examples, LeadSummarizer(3), RougeSpec(), data_source="cnndm-dev.jsonl")
+    docs = tuple(replace(d, id=f"doc-{n:05d}")
+                 for n, d in enumerate(islice(cycle(base.documents), 11_500)))
+    big = replace(base, documents=docs)
+    [path] = write_reports(tmp_path, big, ["html"], [])
+    page = path.read_text()
+    assert page.count("<tr>") < 20  # the aggregate table only: documents are data
+    assert len(_embedded_rows(page)) == 11_500
+
+    dom = _dump_dom(path.as_uri() + "#page=3&sort=rouge1&dir=asc", tmp_path / "profile")
+    body = re.search(r'<table id="documents".*?<tbody>(.*?)</tbody>', dom, re.S).group(1)
+    shown = re.findall(r"<tr><td>(doc-\d{5})</td>", body)
+    order = sorted(range(len(docs)), key=lambda i: (docs[i].scores["rouge1"].fmeasure, i))
+    assert shown == [docs[i].id for i in order[200:300]]
+    assert "page 3 of 115" in dom and 'data-ready="1"' in dom

@@ -21,9 +21,13 @@ from .conftest import CNNDM
 pytestmark = pytest.mark.slow
 
 
+N_DOCS = 6  # after the first commit, 5 more documents to generate: far longer than the
+            # moment the test needs to take the lock (see _start_and_interrupt)
+
+
 def _cmd(out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "eval", "run", "--data", str(CNNDM), "--limit", "3",
-            "--batch-size", "1", "--max-new-tokens", "16", "--max-input-tokens", "300",
+    return [sys.executable, "-m", "eval", "run", "--data", str(CNNDM), "--limit", str(N_DOCS),
+            "--batch-size", "1", "--max-new-tokens", "16", "--max-input-tokens", "120",
             "--quiet", "--out", str(out), *extra]
 
 
@@ -42,16 +46,26 @@ def _env(model_cache: Path) -> dict[str, str]:
 
 
 def _start_and_interrupt(cmd: list[str], env: dict, db: Path, sig: int) -> subprocess.Popen:
+    """Start a run, wait until its first document is committed, then interrupt it while
+    it provably cannot finish: the test holds SQLite's write lock on the cache, so the
+    run blocks before it can commit another document, and the lock is let go only after
+    the signal is sent. No timing decides the outcome, however loaded the machine."""
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
-    deadline = time.time() + 300
-    while _rows(db) < 1:
+    deadline = time.monotonic() + 300
+    while _rows(db) < 1:  # bounded wait for the first commit, not a race
         assert proc.poll() is None, proc.communicate()
-        assert time.time() < deadline, "no document finished within 300 s"
-        time.sleep(0.2)
-    assert proc.poll() is None and _rows(db) < 3, "the run ended before it could be interrupted"
-    proc.send_signal(sig)
-    proc.wait(timeout=60)
+        assert time.monotonic() < deadline, "no document finished within 300 s"
+        time.sleep(0.05)
+    lock = sqlite3.connect(db, timeout=60, isolation_level=None)
+    try:
+        lock.execute("BEGIN IMMEDIATE")  # the writer's lock: the run cannot commit now
+        assert _rows(db) < N_DOCS and proc.poll() is None, "the run ended before the lock"
+        proc.send_signal(sig)
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+    proc.wait(timeout=120)
     return proc
 
 
@@ -69,13 +83,13 @@ def test_kill_9_then_resume_equals_uninterrupted_run(default_model, model_cache_
                                   signal.SIGKILL)
     assert killed.returncode == -signal.SIGKILL
     finished_before = _rows(db)
-    assert 1 <= finished_before < 3
+    assert 1 <= finished_before < N_DOCS
     assert not (tmp_path / "run" / "results.json").exists()
 
     subprocess.run(_cmd(tmp_path / "run", "--cache-file", str(db)), env=env, check=True)
     results = json.loads((tmp_path / "run" / "results.json").read_text())
     assert results["timings"]["cache_hits"] == finished_before  # resumed, not redone
-    assert _rows(db) == 3
+    assert _rows(db) == N_DOCS
 
     subprocess.run(_cmd(tmp_path / "fresh", "--no-cache"), env=env, check=True)
     assert _comparable(tmp_path / "run") == _comparable(tmp_path / "fresh")
@@ -96,6 +110,7 @@ def test_ctrl_c_exits_130_and_keeps_finished_documents(default_model, model_cach
 
 class _Counting:
     name = "counting"
+    runs_model = True
 
     def __init__(self) -> None:
         self.calls: list[str] = []

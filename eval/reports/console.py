@@ -59,7 +59,9 @@ def print_run(result: RunResult, run_dir: Path, gates: list[GateResult]) -> None
                                     for iv in by_stat.values()))
     console.print(table)
     for warning in result.warnings:
-        console.print(f"[yellow]warning:[/yellow] {warning}", markup=True)
+        # one warning, one line in logs (grep-able); wrapped only for a person at a terminal
+        console.print(f"[yellow]warning:[/yellow] {warning}", markup=True,
+                      soft_wrap=not console.is_terminal)
     for gate in gates:
         color = "green" if gate.passed else "red"
         console.print(f"[{color}]gate[/{color}] {gate.message}")
@@ -80,6 +82,6 @@ def print_comparison(comparison: Comparison, written: list[Path]) -> None:
                       f"{m.delta.p_value:.4f}", m.verdict)
     console.print(table)
     for note in comparison.notes:
-        console.print(f"[yellow]note:[/yellow] {note}")
+        console.print(f"[yellow]note:[/yellow] {note}", soft_wrap=not console.is_terminal)
     for path in written:
         console.print(f"wrote {path}")

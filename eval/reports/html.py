@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import itertools
+import json
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -22,23 +23,162 @@ if TYPE_CHECKING:
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
-SORT_SCRIPT = """
-document.querySelectorAll('table.sortable th').forEach(function (th, col) {
-  th.addEventListener('click', function () {
-    var table = th.closest('table'), body = table.tBodies[0];
-    var rows = Array.prototype.slice.call(body.rows);
-    var asc = th.dataset.dir !== 'asc'; th.dataset.dir = asc ? 'asc' : 'desc';
-    rows.sort(function (a, b) {
-      var x = a.cells[col].dataset.v || a.cells[col].textContent;
-      var y = b.cells[col].dataset.v || b.cells[col].textContent;
-      var nx = parseFloat(x), ny = parseFloat(y);
-      var r = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y);
-      return asc ? r : -r;
+PAGE_SIZE = 100
+
+# One script for every page, allowed by its hash in the CSP. Small tables sort in place;
+# the documents table is drawn from the JSON block (data-embedded once), one page at a
+# time, so a suite of 10,000+ documents opens fast. State lives in the URL hash
+# (#page=3&sort=rouge1&dir=asc&q=cnn), so a view can be linked. Text goes in through
+# textContent only: nothing from the data is ever parsed as markup.
+SCRIPT = """
+(function () {
+  document.querySelectorAll('table.sortable th').forEach(function (th, col) {
+    th.addEventListener('click', function () {
+      var table = th.closest('table'), body = table.tBodies[0];
+      var rows = Array.prototype.slice.call(body.rows);
+      var asc = th.dataset.dir !== 'asc'; th.dataset.dir = asc ? 'asc' : 'desc';
+      rows.sort(function (a, b) {
+        var x = a.cells[col].dataset.v || a.cells[col].textContent;
+        var y = b.cells[col].dataset.v || b.cells[col].textContent;
+        var nx = parseFloat(x), ny = parseFloat(y);
+        var r = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y);
+        return asc ? r : -r;
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
     });
-    rows.forEach(function (r) { body.appendChild(r); });
   });
-});
-document.documentElement.dataset.ready = "1";
+  var holder = document.getElementById('documents-data');
+  if (holder) { documentsTable(JSON.parse(holder.textContent)); }
+  document.documentElement.dataset.ready = '1';
+
+  function documentsTable(data) {
+    var table = document.getElementById('documents'), body = table.tBodies[0];
+    var info = document.getElementById('pager-info'), filter = document.getElementById('filter');
+    var WORD = /[\\p{L}\\p{N}_]+/gu;
+    function words(t) {
+      return (t.match(WORD) || []).map(function (w) { return w.toLowerCase(); });
+    }
+    function state() {
+      var s = {page: 1, sort: '', dir: 'desc', q: ''};
+      location.hash.replace(/^#/, '').split('&').forEach(function (kv) {
+        var i = kv.indexOf('=');
+        if (i > 0) { s[decodeURIComponent(kv.slice(0, i))] = decodeURIComponent(kv.slice(i + 1)); }
+      });
+      s.page = Math.max(1, parseInt(s.page, 10) || 1);
+      return s;
+    }
+    function go(change) {
+      var s = state(), k;
+      for (k in change) { s[k] = change[k]; }
+      var parts = [];
+      ['page', 'sort', 'dir', 'q'].forEach(function (k) {
+        if (s[k] !== '' && !(k === 'page' && s[k] === 1)) {
+          parts.push(k + '=' + encodeURIComponent(s[k]));
+        }
+      });
+      location.hash = parts.join('&');
+      if (!parts.length) { render(); }
+    }
+    function key(row, sort) {
+      if (sort === 'id') { return row.id; }
+      if (sort === 'truncated') { return row.truncated ? 1 : 0; }
+      return row.f1[sort];
+    }
+    function mark(text, others, parent) {
+      var uni = new Set(), bi = new Set();
+      others.forEach(function (o) {
+        var ws = words(o);
+        ws.forEach(function (w, i) { uni.add(w); if (i) { bi.add(ws[i - 1] + ' ' + w); } });
+      });
+      var found = [], m;
+      WORD.lastIndex = 0;
+      while ((m = WORD.exec(text)) !== null) { found.push(m); }
+      var low = found.map(function (f) { return f[0].toLowerCase(); }), inBi = [];
+      for (var i = 0; i + 1 < found.length; i++) {
+        if (bi.has(low[i] + ' ' + low[i + 1])) { inBi[i] = inBi[i + 1] = true; }
+      }
+      var pos = 0;  // plain text runs become one text node; shared words a <mark>
+      found.forEach(function (f, i) {
+        var cls = inBi[i] ? 'bi' : (uni.has(low[i]) ? 'uni' : '');
+        if (!cls) { return; }
+        if (f.index > pos) {
+          parent.appendChild(document.createTextNode(text.slice(pos, f.index)));
+        }
+        var node = document.createElement('mark');
+        node.className = cls;
+        node.textContent = f[0];
+        parent.appendChild(node);
+        pos = f.index + f[0].length;
+      });
+      if (pos < text.length) { parent.appendChild(document.createTextNode(text.slice(pos))); }
+    }
+    function cell(tr, cls, text) {
+      var td = document.createElement('td');
+      if (cls) { td.className = cls; }
+      if (text !== undefined) { td.textContent = text; }
+      tr.appendChild(td);
+      return td;
+    }
+    function render() {
+      var s = state(), q = s.q.toLowerCase();
+      filter.value = s.q;
+      var rows = data.rows.filter(function (r) {
+        return !q || r.id.toLowerCase().indexOf(q) >= 0 ||
+          r.prediction.toLowerCase().indexOf(q) >= 0;
+      });
+      if (s.sort) {
+        var sign = s.dir === 'asc' ? 1 : -1;
+        rows = rows.slice().sort(function (a, b) {
+          var x = key(a, s.sort), y = key(b, s.sort);
+          var r = typeof x === 'string' ? x.localeCompare(y) : x - y;
+          return r ? sign * r : a.n - b.n;
+        });
+      }
+      var pages = Math.max(1, Math.ceil(rows.length / data.page_size));
+      var page = Math.min(s.page, pages), start = (page - 1) * data.page_size;
+      body.textContent = '';
+      rows.slice(start, start + data.page_size).forEach(function (r) {
+        var tr = document.createElement('tr');
+        cell(tr, '', r.id);
+        data.types.forEach(function (t) { cell(tr, 'num', r.f1[t].toFixed(4)); });
+        cell(tr, '', r.truncated ? 'yes' : '');
+        mark(r.prediction, r.references, cell(tr, 'text prediction'));
+        var refs = cell(tr, 'text');
+        r.references.forEach(function (ref) {
+          var div = document.createElement('div');
+          div.className = 'ref';
+          mark(ref, [r.prediction], div);
+          refs.appendChild(div);
+        });
+        body.appendChild(tr);
+      });
+      info.textContent = rows.length ? 'documents ' + (start + 1) + '-' +
+        Math.min(start + data.page_size, rows.length) + ' of ' + rows.length +
+        (rows.length < data.rows.length ? ' (filtered from ' + data.rows.length + ')' : '') +
+        ', page ' + page + ' of ' + pages : 'no document matches';
+      table.dataset.page = String(page);
+      table.dataset.pages = String(pages);
+      table.querySelectorAll('th[data-sort]').forEach(function (th) {
+        th.dataset.dir = th.dataset.sort === s.sort ? s.dir : '';
+      });
+    }
+    table.querySelectorAll('th[data-sort]').forEach(function (th) {
+      th.addEventListener('click', function () {
+        var s = state(), same = s.sort === th.dataset.sort;
+        go({sort: th.dataset.sort, dir: same && s.dir === 'desc' ? 'asc' : 'desc', page: 1});
+      });
+    });
+    document.getElementById('prev').addEventListener('click', function () {
+      go({page: Math.max(1, state().page - 1)});
+    });
+    document.getElementById('next').addEventListener('click', function () {
+      go({page: Math.min(Number(table.dataset.pages), state().page + 1)});
+    });
+    filter.addEventListener('change', function () { go({q: filter.value, page: 1}); });
+    window.addEventListener('hashchange', render);
+    render();
+  }
+})();
 """
 
 
@@ -50,8 +190,18 @@ def _env() -> Any:
                        trim_blocks=True, lstrip_blocks=True)
 
 
+def embed_json(data: Any) -> str:
+    """JSON that is safe inside a <script type="application/json"> block: no character
+    of it can close the element or start markup (``<``, ``>``, ``&`` are escaped)."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escaped)
+    return text
+
+
 def _csp() -> str:
-    digest = base64.b64encode(hashlib.sha256(SORT_SCRIPT.encode()).digest()).decode()
+    digest = base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()
     return (f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
             f"script-src 'sha256-{digest}'")
 
@@ -83,7 +233,7 @@ def highlight(text: str, others: Sequence[str]) -> list[tuple[str, str]]:
     return segments
 
 
-def histogram_svg(values: Sequence[float], bins: int = 20, width: int = 320,
+def histogram_bars(values: Sequence[float], bins: int = 20, width: int = 320,
                   height: int = 120) -> dict[str, Any]:
     """Bars for a histogram of scores in [0, 1], as numbers the template draws as SVG."""
     counts = [0] * bins
@@ -101,18 +251,15 @@ def histogram_svg(values: Sequence[float], bins: int = 20, width: int = 320,
 
 def run_html(result: RunResult, gates: list[GateResult]) -> str:
     types = list(result.scores)
-    rows = []
-    for d in result.documents:
-        refs = list(d.references)
-        rows.append({
-            "id": d.id, "scores": d.scores, "truncated": d.generation.truncated,
-            "prediction": highlight(d.generation.prediction, refs),
-            "references": [highlight(r, [d.generation.prediction]) for r in refs],
-        })
-    plots = {t: histogram_svg([d.scores[t].fmeasure for d in result.documents]) for t in types}
+    rows = [{"n": n, "id": d.id, "f1": {t: d.scores[t].fmeasure for t in types},
+             "truncated": d.generation.truncated, "prediction": d.generation.prediction,
+             "references": list(d.references)}
+            for n, d in enumerate(result.documents)]
+    data = embed_json({"types": types, "page_size": PAGE_SIZE, "rows": rows})
+    plots = {t: histogram_bars([d.scores[t].fmeasure for d in result.documents]) for t in types}
     return _env().get_template("report.html.j2").render(
-        result=result, types=types, rows=rows, plots=plots, gates=gates,
-        script=SORT_SCRIPT, csp=_csp(), title="sumbench report")
+        result=result, types=types, data=data, plots=plots, gates=gates,
+        script=SCRIPT, csp=_csp(), title="sumbench report")
 
 
 def comparison_html(comparison: Comparison) -> str:
@@ -121,5 +268,5 @@ def comparison_html(comparison: Comparison) -> str:
               "new": highlight(d.new_prediction, d.references)}
              for d in comparison.largest_drops]
     return _env().get_template("compare.html.j2").render(
-        c=comparison, drops=drops, script=SORT_SCRIPT, csp=_csp(),
+        c=comparison, drops=drops, script=SCRIPT, csp=_csp(),
         title="sumbench comparison")

@@ -17,6 +17,7 @@ class Summarizer(Protocol):
     """Batch in, list out, same order. ``describe`` goes into results.json."""
 
     name: str
+    runs_model: bool  # True when it generates text; throughput is reported only then
 
     def summarize(self, examples: Sequence[Example]) -> list[Generation]: ...
 

@@ -13,6 +13,7 @@ class LeadSummarizer:
     """The first k sentences of the article: the standard extractive baseline."""
 
     name = "lead"
+    runs_model = False
 
     def __init__(self, k: int = 3) -> None:
         if k < 1:
@@ -35,6 +36,7 @@ class PredictionsSummarizer:
     """Summaries produced elsewhere, read from a JSONL file of ``id``/``prediction``."""
 
     name = "predictions"
+    runs_model = False
 
     def __init__(self, predictions: Mapping[str, str], source: str, source_sha256: str) -> None:
         self.predictions = dict(predictions)

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from eval.errors import ModelError
-from eval.models import ResolvedModel
+from eval.models import ResolvedModel, quiet_libraries
 from eval.records import Example, Generation
 from eval.summarizers.cleanup import CLEANUP_VERSION, clean_prediction
 
@@ -87,6 +87,7 @@ class HFSummarizer:
     """A transformers model, loaded lazily on the first batch."""
 
     name = "hf"
+    runs_model = True
 
     def __init__(self, model: ResolvedModel, settings: GenerationSettings, *,
                  trust_remote_code: bool = False, allow_pickle: bool = False) -> None:
@@ -163,13 +164,15 @@ class HFSummarizer:
         path = self.model_ref.path
         common = {"trust_remote_code": self.trust_remote_code}
         try:
-            config = AutoConfig.from_pretrained(path, **common)
-            self.is_encoder_decoder = bool(getattr(config, "is_encoder_decoder", False))
-            auto = AutoModelForSeq2SeqLM if self.is_encoder_decoder else AutoModelForCausalLM
-            self._model = auto.from_pretrained(
-                path, dtype=_resolve_dtype(self.settings.dtype, self.device),
-                use_safetensors=None if self.allow_pickle else True, **common)
-            self._tokenizer = AutoTokenizer.from_pretrained(path, **common)
+            with quiet_libraries():
+                config = AutoConfig.from_pretrained(path, **common)
+                self.is_encoder_decoder = bool(getattr(config, "is_encoder_decoder", False))
+                auto = (AutoModelForSeq2SeqLM if self.is_encoder_decoder
+                        else AutoModelForCausalLM)
+                self._model = auto.from_pretrained(
+                    path, dtype=_resolve_dtype(self.settings.dtype, self.device),
+                    use_safetensors=None if self.allow_pickle else True, **common)
+                self._tokenizer = AutoTokenizer.from_pretrained(path, **common)
         except (OSError, ValueError) as err:
             raise ModelError(f"{path}: could not load the model: {str(err)[:400]}") from None
         self._model.to(self.device).eval()
@@ -306,7 +309,7 @@ class HFSummarizer:
         if self.compiled:
             kwargs["cache_implementation"] = "static"  # transformers then compiles decoding
         torch.manual_seed(self.settings.seed)
-        with torch.inference_mode():
+        with torch.inference_mode(), quiet_libraries():
             if self._prefills_separately(batch_ids):
                 kwargs[self._cache_kwarg] = self._prefill_each(batch_ids, input_ids.shape[1])
             out = self._model.generate(

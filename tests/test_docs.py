@@ -1,0 +1,25 @@
+"""The set-up the README and the example workflow teach: the CPU build of torch where no
+GPU is wanted (from PyPI, Linux gets the multi-GB CUDA build)."""
+
+from __future__ import annotations
+
+from .conftest import ROOT
+
+CPU_INDEX = "pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"
+
+
+def test_workflow_installs_the_cpu_build_before_sumbench():
+    workflow = (ROOT / ".github" / "workflows" / "sumbench.yml").read_text()
+    assert CPU_INDEX in workflow
+    assert workflow.index(CPU_INDEX) < workflow.index("pip install -e .")
+
+
+def test_readme_says_which_build_each_set_up_gets():
+    readme = (ROOT / "README.md").read_text()
+    assert CPU_INDEX in readme
+    assert "CUDA build" in readme and "+cpu" in readme
+
+
+def test_pin_matches_the_documented_version():
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert '"torch==2.13.0"' in pyproject
