@@ -14,7 +14,9 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
+# ../shared/data beside the checkout; SUMBENCH_SHARED_DATA points elsewhere (the mutation
+# run tests a copy of the repository in mutants/, one folder further down)
+SHARED = Path(os.environ.get("SUMBENCH_SHARED_DATA") or ROOT.parent / "shared" / "data")
 CNNDM = SHARED / "cnndm-dev.jsonl"
 XSUM = SHARED / "xsum-dev.jsonl"
 SUMMEVAL = SHARED / "summeval.jsonl"

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from eval.cli import app
 from eval.scoring import ROUGE_TYPES
-from eval.text import sentence_lines, split_sentences
+from eval.text import sentence_lines
 
 from .conftest import CNNDM, SUITE
 
@@ -42,12 +42,57 @@ def _assert_equal_to_rouge_score(run_dir: Path, rows: list[dict], predictions: l
         assert results["scores"][t]["fmeasure"]["mean"] == pytest.approx(mean, abs=1e-15)
 
 
+def _pysbd_sentences(article: str) -> list[str]:
+    """The documented lead-k rule, built from pysbd directly: each non-blank line of the
+    article, split into sentences."""
+    import pysbd
+
+    segmenter = pysbd.Segmenter(language="en", clean=False)
+    return [s.strip() for line in article.split("\n") if line.strip()
+            for s in segmenter.segment(line) if s.strip()]
+
+
+def test_lead_k_by_hand(tmp_path: Path):
+    data = tmp_path / "d.jsonl"
+    data.write_text(json.dumps({"id": "a", "article": "Title line\nOne is here. Two is there. "
+                                "Three. Four is last.", "references": ["One is here."]}) + "\n")
+    for k, expected in ((1, "Title line"), (3, "Title line\nOne is here.\nTwo is there."),
+                        (9, "Title line\nOne is here.\nTwo is there.\nThree.\nFour is last.")):
+        code, out = sumbench("run", "--data", data, "--summarizer", "lead", "--lead-sentences",
+                             k, "--out", tmp_path / f"k{k}", "--quiet")
+        assert code == 0, out
+        [sample] = samples(tmp_path / f"k{k}")
+        assert sample["prediction"] == expected
+        spec = json.loads((tmp_path / f"k{k}" / "results.json").read_text())["spec"]
+        assert spec["lead_sentences"] == k
+
+
+def test_no_stemmer_reaches_the_scorer(tmp_path: Path, cnndm_rows):
+    code, out = sumbench("run", "--data", CNNDM, "--summarizer", "lead", "--limit", 10,
+                         "--no-stemmer", "--out", tmp_path / "ns", "--quiet")
+    assert code == 0, out
+    rows = cnndm_rows[:10]
+    scorer = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=False)
+    stemmed = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
+    differs = False
+    for sample, row in zip(samples(tmp_path / "ns"), rows, strict=True):
+        pred = "\n".join(_pysbd_sentences(row["article"])[:3])
+        refs = [sentence_lines(r) for r in row["references"]]
+        expected = scorer.score_multi(refs, pred)
+        for t in ROUGE_TYPES:
+            assert sample["scores"][t] == expected[t]._asdict()
+        differs |= stemmed.score_multi(refs, pred)["rouge1"] != expected["rouge1"]
+    assert differs  # the setting matters on these documents
+    spec = json.loads((tmp_path / "ns" / "results.json").read_text())["spec"]
+    assert spec["rouge"]["use_stemmer"] is False
+
+
 def test_lead_on_cnndm_equals_rouge_score(tmp_path: Path, cnndm_rows):
     code, out = sumbench("run", "--data", CNNDM, "--summarizer", "lead", "--limit", 50,
                          "--out", tmp_path / "lead")
     assert code == 0, out
     rows = cnndm_rows[:50]
-    preds = ["\n".join(split_sentences(r["article"])[:3]) for r in rows]
+    preds = ["\n".join(_pysbd_sentences(r["article"])[:3]) for r in rows]
     _assert_equal_to_rouge_score(tmp_path / "lead", rows, preds)
     assert "rougeLsum" in out and "run folder:" in out
 
@@ -107,6 +152,12 @@ ERROR_CASES = [
     (["run", "--summarizer", "lead", "--multi-reference", "min"],
      "unknown multi-reference policy 'min'"),
     (["report", "no-such-run"], "not a run folder"),
+    (["run", "--summarizer", "lead", "--lead-sentences", "0"],
+     "--lead-sentences must be at least 1"),
+    (["run", "--summarizer", "lead", "--predictions", "p.jsonl"],
+     "--predictions needs --summarizer predictions"),
+    (["run", "--summarizer", "lead", "--rouge-types", "rouge1,rouge9"],
+     "unknown ROUGE type(s) ['rouge9']"),
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,73 @@ def test_compare_cli_exit_codes_and_reports(system_runs, tmp_path: Path):
                                "--out", str(tmp_path / "c2")])
     assert good.exit_code == 0, good.output
     assert "improved" in good.output
+
+
+def _rescored(examples, preds, spec: RougeSpec, refs=None) -> RunResult:
+    if refs is not None:
+        examples = [replace(e, references=refs.get(e.id, e.references)) for e in examples]
+    return evaluate(examples, PredictionsSummarizer(preds, "pgn.jsonl", "pgn"), spec)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"use_stemmer": False}, "'use_stemmer' differs"),
+    ({"tokenizer": "unicode"}, "'tokenizer' differs"),
+    ({"multi_reference": "mean"}, "'multi_reference' differs"),
+    ({"rouge_types": ("rouge1", "rouge2")}, "'rouge_types' differs"),
+    ({"splitter": "another splitter"}, "'splitter' differs"),
+])
+def test_each_rouge_setting_makes_runs_incomparable(system_runs, change, message):
+    examples = load_jsonl(CNNDM)[:20]
+    preds = {d.id: d.generation.prediction for d in system_runs["pgn"].documents[:20]}
+    base = _rescored(examples, preds, RougeSpec())
+    other = _rescored(examples, preds, RougeSpec(**change))
+    with pytest.raises(IncomparableRunsError, match=message):
+        compare_runs(base, other, metrics="rouge1")
+    assert compare_runs(base, _rescored(examples, preds, RougeSpec()), metrics="rouge1")
+
+
+def test_changed_references_make_runs_incomparable(system_runs):
+    examples = load_jsonl(CNNDM)[:20]
+    preds = {d.id: d.generation.prediction for d in system_runs["pgn"].documents[:20]}
+    base = _rescored(examples, preds, RougeSpec())
+    edited = _rescored(examples, preds, RougeSpec(),
+                       refs={examples[3].id: ("A different reference.",)})
+    with pytest.raises(IncomparableRunsError, match=r"references differ for 1 document"):
+        compare_runs(base, edited, metrics="rouge1")
+
+
+def test_reordered_documents_are_refused(system_runs):
+    examples = load_jsonl(CNNDM)[:20]
+    preds = {d.id: d.generation.prediction for d in system_runs["pgn"].documents[:20]}
+    base = _rescored(examples, preds, RougeSpec())
+    shuffled = _rescored(examples[::-1], preds, RougeSpec())
+    with pytest.raises(IncomparableRunsError, match="a different order"):
+        compare_runs(base, shuffled, metrics="rouge1")
+
+
+def test_verdict_rules_by_hand():
+    from eval.compare import verdict
+    from eval.stats import PairedResult
+
+    def r(delta: float, p: float) -> PairedResult:
+        return PairedResult(delta, delta - 0.01, delta + 0.01, p, 50)
+
+    assert verdict(r(-0.05, 0.049), alpha=0.05, max_drop=0.0) == "regressed"
+    assert verdict(r(-0.05, 0.05), alpha=0.05, max_drop=0.0) == "no significant change"
+    assert verdict(r(0.05, 0.01), alpha=0.05, max_drop=0.0) == "improved"
+    assert verdict(r(-0.01, 0.01), alpha=0.05, max_drop=0.01) == "regressed within tolerance"
+    assert verdict(r(-0.0101, 0.01), alpha=0.05, max_drop=0.01) == "regressed"
+
+
+def test_largest_drops_are_the_worst_documents_first(system_runs):
+    c = compare_runs(system_runs["bart"], system_runs["s2s"], metrics="rouge2,rouge1", top=3)
+    deltas = {b.id: n.scores["rouge2"].fmeasure - b.scores["rouge2"].fmeasure
+              for b, n in zip(system_runs["bart"].documents, system_runs["s2s"].documents,
+                              strict=True)}
+    worst = sorted(deltas, key=deltas.get)[:3]
+    assert [d.id for d in c.largest_drops] == worst  # ranked by the first metric named
+    assert [d.delta for d in c.largest_drops] == [deltas[i] for i in worst]
+    first = c.largest_drops[0]
+    bart = {d.id: d for d in system_runs["bart"].documents}[first.id]
+    assert first.base_prediction == bart.generation.prediction
+    assert c.metrics[0].metric == "rouge2.fmeasure"

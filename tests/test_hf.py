@@ -161,3 +161,148 @@ def test_bfloat16_on_cpu(tiny_causal: Path):
     out = _summarizer(tiny_causal, dtype="bfloat16").summarize(_examples())
     assert [g.id for g in out] == ["d0", "d1", "d2"]
     assert all(1 <= g.output_tokens <= 5 for g in out)
+
+
+# -- settings reach the model: each checked against transformers called directly ----------
+
+def _built(tiny: Path, **options):
+    """The summarizer exactly as `sumbench run` builds it from its options."""
+    from eval.pipeline import RunOptions, build_summarizer
+
+    return build_summarizer(RunOptions(out=Path("unused"), model=str(tiny), cache=False,
+                                       max_new_tokens=6, batch_size=2, **options), [])
+
+
+def _direct_generate(tiny: Path, messages_for, num_beams: int = 1) -> list[tuple[list, str]]:
+    """Token ids and greedy (or beam) output from transformers alone, one document at a
+    time, with the chat template applied by the tokenizer itself."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(tiny)
+    model = AutoModelForCausalLM.from_pretrained(tiny).eval()
+    out = []
+    for article in ARTICLES:
+        ids = tok.apply_chat_template(messages_for(article), add_generation_prompt=True,
+                                      tokenize=True, return_dict=False)
+        with torch.inference_mode():
+            gen = model.generate(torch.tensor([ids]), attention_mask=torch.ones(1, len(ids),
+                                                                                dtype=torch.long),
+                                 max_new_tokens=6, num_beams=num_beams, do_sample=False,
+                                 pad_token_id=tok.pad_token_id)
+        new = gen[0, len(ids):].tolist()
+        if tok.eos_token_id in new:
+            new = new[:new.index(tok.eos_token_id) + 1]
+        out.append((ids, tok.decode(new, skip_special_tokens=True).strip()))
+    return out
+
+
+def test_prompt_and_system_prompt_reach_the_model(tiny_causal: Path):
+    prompt, system = "news report : {article} summary", "the president said"
+    got = _built(tiny_causal, prompt=prompt, system_prompt=system).summarize(_examples())
+    expected = _direct_generate(tiny_causal, lambda a: [
+        {"role": "system", "content": system},
+        {"role": "user", "content": prompt.replace("{article}", a)}])
+    assert [g.input_tokens for g in got] == [len(ids) for ids, _ in expected]
+    assert [g.raw_prediction for g in got] == [text for _, text in expected]
+    default = _built(tiny_causal).summarize(_examples())
+    assert [g.input_tokens for g in default] != [g.input_tokens for g in got]
+
+
+def test_default_prompt_is_sent_as_one_user_message(tiny_causal: Path):
+    from eval.summarizers.hf import DEFAULT_PROMPT
+
+    got = _built(tiny_causal).summarize(_examples())
+    expected = _direct_generate(tiny_causal, lambda a: [
+        {"role": "user", "content": DEFAULT_PROMPT.replace("{article}", a)}])
+    assert [g.input_tokens for g in got] == [len(ids) for ids, _ in expected]
+
+
+def test_num_beams_reaches_generate(tiny_causal: Path):
+    def user(a: str) -> list[dict]:
+        from eval.summarizers.hf import DEFAULT_PROMPT
+
+        return [{"role": "user", "content": DEFAULT_PROMPT.replace("{article}", a)}]
+
+    beams = _direct_generate(tiny_causal, user, num_beams=3)
+    greedy = _direct_generate(tiny_causal, user, num_beams=1)
+    assert [t for _, t in beams] != [t for _, t in greedy]  # the setting changes outputs
+    got = _built(tiny_causal, num_beams=3).summarize(_examples())
+    assert [g.raw_prediction for g in got] == [t for _, t in beams]
+
+
+def test_dtype_reaches_the_loaded_model(tiny_causal: Path):
+    import torch
+
+    summarizer = _built(tiny_causal, dtype="bfloat16")
+    summarizer.load()
+    assert summarizer._model.dtype == torch.bfloat16
+    assert summarizer.describe()["generation"]["dtype"] == "torch.bfloat16"
+    default = _built(tiny_causal)
+    default.load()
+    assert default._model.dtype == torch.float32  # auto on CPU
+
+
+def test_outputs_are_cleaned_and_raw_kept(tiny_causal: Path, monkeypatch):
+    summarizer = _built(tiny_causal)
+    summarizer.load()
+    raw = "Police report\nSummary: the **team** won.\n- the city was new."
+    monkeypatch.setattr(summarizer, "_generate", lambda ids: [(raw, 4)] * len(ids))
+    [g] = summarizer.summarize(_examples()[:1])
+    assert g.raw_prediction == raw
+    assert g.prediction == "the team won.\nthe city was new."
+    assert g.output_tokens == 4
+
+
+def test_fingerprint_changes_with_everything_that_decides_the_output(tiny_causal: Path,
+                                                                      monkeypatch):
+    from eval.summarizers import hf
+
+    model = resolve_model(str(tiny_causal))
+    base = HFSummarizer(model, GenerationSettings()).fingerprint()
+    changed = {
+        "system_prompt": HFSummarizer(model, GenerationSettings(system_prompt="x")),
+        "num_beams": HFSummarizer(model, GenerationSettings(num_beams=2)),
+        "dtype": HFSummarizer(model, GenerationSettings(dtype="bfloat16")),
+        "max_input_tokens": HFSummarizer(model, GenerationSettings(max_input_tokens=50)),
+        "seed": HFSummarizer(model, GenerationSettings(seed=1)),
+        "weights": HFSummarizer(ResolvedModel(model.name, model.path, "0" * 64, "local"),
+                                GenerationSettings()),
+    }
+    for name, summarizer in changed.items():
+        assert summarizer.fingerprint() != base, name
+    assert HFSummarizer(model, GenerationSettings(compile="on")).fingerprint() == base
+    monkeypatch.setattr(hf, "CLEANUP_VERSION", "cleanup-v999")
+    assert HFSummarizer(model, GenerationSettings()).fingerprint() != base
+
+
+def test_remote_code_is_refused_on_auto_map_alone(tiny_causal: Path, tmp_path: Path):
+    folder = tmp_path / "auto-map"
+    shutil.copytree(tiny_causal, folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["auto_map"] = {"AutoModelForCausalLM": "modeling_x.X"}
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelError, match="asks to run its own Python code"):
+        resolve_model(str(folder))
+    assert resolve_model(str(folder), trust_remote_code=True).source == "local"
+
+
+def test_remote_code_is_refused_on_python_files_alone(tiny_causal: Path, tmp_path: Path):
+    folder = tmp_path / "py-files"
+    shutil.copytree(tiny_causal, folder)
+    (folder / "tokenization_x.py").write_text("raise SystemExit('ran')\n")
+    with pytest.raises(ModelError, match="asks to run its own Python code"):
+        resolve_model(str(folder))
+
+
+def test_pickle_is_allowed_only_when_asked(tiny_causal: Path, tmp_path: Path):
+    folder = tmp_path / "pickled"
+    shutil.copytree(tiny_causal, folder)
+    (folder / "model.safetensors").unlink()
+    (folder / "pytorch_model.bin").write_bytes(b"x")
+    assert resolve_model(str(folder), allow_pickle=True).source == "local"
+    no_weights = tmp_path / "empty"
+    shutil.copytree(tiny_causal, no_weights)
+    (no_weights / "model.safetensors").unlink()
+    with pytest.raises(ModelError, match="no weights found"):
+        resolve_model(str(no_weights))

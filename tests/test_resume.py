@@ -50,8 +50,11 @@ def _start_and_interrupt(cmd: list[str], env: dict, db: Path, sig: int) -> subpr
     it provably cannot finish: the test holds SQLite's write lock on the cache, so the
     run blocks before it can commit another document, and the lock is let go only after
     the signal is sent. No timing decides the outcome, however loaded the machine."""
+    # A shell that starts a job in the background (`cmd &`, as CI scripts may) makes it
+    # ignore SIGINT, and Python keeps an ignored SIGINT ignored: give the run the default.
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 300
     while _rows(db) < 1:  # bounded wait for the first commit, not a race
         assert proc.poll() is None, proc.communicate()
@@ -102,7 +105,7 @@ def test_ctrl_c_exits_130_and_keeps_finished_documents(default_model, model_cach
     proc = _start_and_interrupt(_cmd(tmp_path / "run", "--cache-file", str(db)), env, db,
                                 signal.SIGINT)
     _, stderr = proc.communicate()
-    assert proc.returncode == 130
+    assert proc.returncode == 130, stderr
     assert "interrupted" in stderr and "run the same command again to resume" in stderr
     assert "Traceback" not in stderr
     assert _rows(db) >= 1

@@ -154,3 +154,76 @@ def test_bad_spec_is_refused():
 
     with pytest.raises(SumbenchError, match="unknown ROUGE type"):
         RougeSpec(rouge_types=("rouge7x",))
+
+
+# -- multi-reference policies, checked against rouge-score and by hand -----------------
+
+def test_max_keeps_the_best_f1_even_when_another_has_more_recall():
+    # ref1 "a b c d e": pred "a b c" -> P 1, R 3/5, F 0.75
+    # ref2 "a b c x y z w v u t s": P 1, R 3/11, F 0.43 (less)
+    # ref3 "a b q": P 2/3, R 2/3, F 2/3 (recall 0.667 > ref1's 0.6, lower F1)
+    refs = ["a b c d e", "a b c x y z w v u t s", "a b q"]
+    ours = score(references=refs, prediction="a b c", spec=NO_STEM)["rouge1"]
+    assert ours == Score(1.0, 0.6, pytest.approx(0.75))
+
+
+def test_max_takes_the_first_of_tied_references():
+    # Both references give F1 = 0.5 for rouge1 with different P/R:
+    # ref1 "a b c d e f": pred "a b" -> P 1, R 1/3, F 0.5
+    # ref2 "a x": P 1/2, R 1/2, F 0.5
+    refs = ["a b c d e f", "a x"]
+    first = score(references=refs, prediction="a b", spec=NO_STEM)["rouge1"]
+    assert first.precision == 1.0 and first.recall == pytest.approx(1 / 3)
+    swapped = score(references=refs[::-1], prediction="a b", spec=NO_STEM)["rouge1"]
+    assert swapped.precision == 0.5 and swapped.recall == 0.5
+    expected = rouge_scorer.RougeScorer(["rouge1"]).score_multi(refs, "a b")["rouge1"]
+    assert first == Score(*expected)
+
+
+@pytest.mark.parametrize("engine", ["auto", "reference"])
+def test_multi_reference_batch_equals_score_multi_per_document(engine: str):
+    """SummEval: 11 references per document and 16 systems. A fast-path grouping that is off
+    by one would give each document another document's scores."""
+    import json
+
+    from .conftest import SUMMEVAL
+
+    rows = [json.loads(line) for line in SUMMEVAL.read_text().splitlines()[:12]]
+    refs, preds = [], []
+    for i, row in enumerate(rows):
+        n = 1 + i % len(row["references"])  # a different number of references per document
+        system = sorted(row["systems"])[i % len(row["systems"])]
+        refs.append(row["references"][:n])
+        preds.append(row["systems"][system]["summary"])
+    direct = rouge_scorer.RougeScorer(list(scoring.ROUGE_TYPES), use_stemmer=True)
+    got = score_batch(references=refs, predictions=preds, spec=RougeSpec(), engine=engine)
+    for r, p, g in zip(refs, preds, got, strict=True):
+        expected = direct.score_multi([sentence_lines(x) for x in r], sentence_lines(p))
+        assert g == {t: Score(*expected[t]) for t in scoring.ROUGE_TYPES}
+
+
+def test_mean_policy_by_hand_in_a_batch():
+    # doc 1: refs "a b" (P 1, R 1) and "a c" (P 1/2, R 1/2) for pred "a b"
+    # doc 2: one ref "x y z w" for pred "x" (P 1, R 1/4)
+    spec = RougeSpec(("rouge1",), use_stemmer=False, multi_reference="mean")
+    for engine in ("auto", "reference"):
+        [d1, d2] = score_batch(references=[["a b", "a c"], ["x y z w"]],
+                               predictions=["a b", "x"], spec=spec, engine=engine)
+        assert d1["rouge1"].precision == 0.75 and d1["rouge1"].recall == 0.75
+        assert d1["rouge1"].fmeasure == pytest.approx(0.75)
+        assert d2["rouge1"].precision == 1.0 and d2["rouge1"].recall == 0.25
+
+
+def test_verification_sample_catches_a_wrong_pair_in_a_multi_reference_batch(monkeypatch):
+    """The check re-scores (reference, prediction) pairs: a fast path that pairs a
+    reference with the wrong prediction must be caught, whichever pair it is."""
+    class Shifted:
+        def score_batch(self, targets, predictions):
+            real = rouge_scorer.RougeScorer(list(scoring.ROUGE_TYPES)).score
+            return [real(t, p) for t, p in zip(targets, predictions[1:] + predictions[:1],
+                                               strict=True)]
+
+    monkeypatch.setattr(scoring, "_fast_scorer", lambda spec: Shifted())
+    with pytest.raises(ScoringMismatchError):
+        score_batch(references=[["a b c", "d e"], ["f g"]], predictions=["a b", "f"],
+                    spec=RougeSpec(use_stemmer=False))

@@ -1,0 +1,64 @@
+"""Quality gates: the syntax, the bound's edge, mean against the interval's low end."""
+
+from __future__ import annotations
+
+import pytest
+
+from eval.errors import SumbenchError
+from eval.gates import Gate, check_gates, parse_gates
+from eval.records import Interval, RunResult
+
+
+def _run(**scores: tuple[float, float, float]) -> RunResult:
+    """A run whose rouge1 statistics are the given (mean, low, high) triples."""
+    by_stat = {stat: Interval(*scores.get(stat, (0.5, 0.4, 0.6)))
+               for stat in ("precision", "recall", "fmeasure")}
+    return RunResult(spec={}, versions={}, documents=(), scores={"rouge1": by_stat})
+
+
+def test_syntax_and_aliases():
+    assert parse_gates("rouge1=0.3, rouge2.recall=0.1,rougeL.p=0.2,rougeLsum.f1=0.25,"
+                       "rouge1.r=0,rouge2.f=1") == [
+        Gate("rouge1", "fmeasure", 0.3), Gate("rouge2", "recall", 0.1),
+        Gate("rougeL", "precision", 0.2), Gate("rougeLsum", "fmeasure", 0.25),
+        Gate("rouge1", "recall", 0.0), Gate("rouge2", "fmeasure", 1.0)]
+    assert parse_gates(None) == parse_gates("") == parse_gates(" , ") == []
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("rouge1", "cannot read 'rouge1'"),
+    ("rouge3=0.1", "cannot read 'rouge3=0.1'"),
+    ("rouge1.accuracy=0.1", "cannot read"),
+    ("rouge1=x", "'x' is not a number"),
+    ("rouge1=1.5", "must be between 0 and 1"),
+    ("rouge1=-0.1", "must be between 0 and 1"),
+])
+def test_bad_gates_are_refused(text: str, message: str):
+    with pytest.raises(SumbenchError, match=message):
+        parse_gates(text)
+
+
+def test_a_value_equal_to_the_bound_passes():
+    run = _run(fmeasure=(0.3, 0.25, 0.35))
+    [at] = check_gates(run, [Gate("rouge1", "fmeasure", 0.3)])
+    assert at.passed and at.value == 0.3
+    [above] = check_gates(run, [Gate("rouge1", "fmeasure", 0.3000001)])
+    assert not above.passed
+    assert above.message == "rouge1.fmeasure mean = 0.3000 < bound 0.3000: FAILED"
+    assert at.message == "rouge1.fmeasure mean = 0.3000 >= bound 0.3000: passed"
+
+
+def test_gate_on_low_uses_the_interval_and_the_named_statistic():
+    run = _run(recall=(0.5, 0.2, 0.7), fmeasure=(0.9, 0.85, 0.95))
+    gate = Gate("rouge1", "recall", 0.3)
+    [mean] = check_gates(run, [gate], "mean")
+    [low] = check_gates(run, [gate], "low")
+    assert (mean.value, mean.passed) == (0.5, True)
+    assert (low.value, low.passed, low.gate_on) == (0.2, False, "low")
+    with pytest.raises(SumbenchError, match="--gate-on must be mean or low"):
+        check_gates(run, [gate], "high")  # type: ignore[arg-type]
+
+
+def test_a_gate_on_a_type_not_computed_is_an_error():
+    with pytest.raises(SumbenchError, match="rouge2, which this run did not compute"):
+        check_gates(_run(), [Gate("rouge2", "fmeasure", 0.1)])

@@ -1,0 +1,35 @@
+"""Sentence splitting for ROUGE-Lsum and lead-k, pinned on cases checked by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from eval.text import segment, sentence_lines, split_sentences
+
+
+@pytest.mark.parametrize(("text", "sentences"), [
+    ("The cat sat. The dog ran.", ["The cat sat.", "The dog ran."]),
+    ("Mr. Smith arrived at 5 p.m. on Monday. He left at 6.",
+     ["Mr. Smith arrived at 5 p.m. on Monday.", "He left at 6."]),
+    ("The U.S. economy grew 2.5% in 2014. Prices rose.",
+     ["The U.S. economy grew 2.5% in 2014.", "Prices rose."]),
+    ('He said "Stop!" Then he went home.', ['He said "Stop!"', "Then he went home."]),
+    ("Dr. No was here... Or was he? Yes!", ["Dr. No was here...", "Or was he?", "Yes!"]),
+    ("no final punctuation", ["no final punctuation"]),
+])
+def test_paragraph_text_is_split_into_sentences(text: str, sentences: list[str]):
+    assert sentence_lines(text) == "\n".join(sentences)
+    assert segment(text) == sentences
+
+
+def test_text_with_line_breaks_is_taken_as_split():
+    # the lines are not split further for Lsum, even where one holds two sentences
+    assert sentence_lines("One. Two.\nThree") == "One. Two.\nThree"
+    assert sentence_lines("  a line  \n\n\n  another \n") == "a line\nanother"
+    assert sentence_lines("") == sentence_lines("  \n \n") == ""
+
+
+def test_documents_are_split_by_line_then_by_sentence():
+    assert split_sentences("First line. Second sentence.\n\n  Third line  ") == [
+        "First line.", "Second sentence.", "Third line"]
+    assert split_sentences("") == []
