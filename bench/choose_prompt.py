@@ -3,8 +3,8 @@
     python bench/choose_prompt.py --limit 30 [--only B,E]
 
 Prints ROUGE F1 (mean and 95% interval) per prompt, and each prompt's summary of the
-bundled seed article (a sanity check: a title alone is a failure). The winner is DEFAULT_PROMPT in
-eval/summarizers/hf.py; the table from the last run is in bench/README.md.
+bundled seed article (a sanity check: a title alone is a failure). The winner is PROMPT in
+eval/defaults.py; the table from the last run is in bench/README.md.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import argparse
 import time
 from pathlib import Path
 
-from eval.models import resolve_model
-from eval.references import load_folder_suite, load_jsonl
-from eval.run import evaluate
-from eval.scoring import RougeSpec
-from eval.summarizers.hf import GenerationSettings, HFSummarizer
+from sumbench.models import resolve_model
+from sumbench.references import load_folder_suite, load_jsonl
+from sumbench.run import evaluate
+from sumbench.scoring import RougeSpec
+from sumbench.summarizers.hf import GenerationSettings, HFSummarizer
 
 CANDIDATES = {
     "A three sentences": "Summarize the following news article in three sentences.\n\n{article}",

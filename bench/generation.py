@@ -70,9 +70,9 @@ def main() -> None:
 
     import torch
 
-    from eval.models import default_gguf, resolve_model
-    from eval.references import load_jsonl
-    from eval.summarizers.hf import GenerationSettings, HFSummarizer
+    from sumbench.models import default_gguf, resolve_model
+    from sumbench.references import load_jsonl
+    from sumbench.summarizers.hf import GenerationSettings, HFSummarizer
 
     examples = load_jsonl(DATA)[: args.docs]
     model_ref = resolve_model(None)

@@ -43,9 +43,9 @@ def build_model(tokenizer_dir: Path, out: Path) -> None:
 def run(model_dir: Path, docs: int, batch: int, compiled: bool, device: str) -> dict:
     import torch
 
-    from eval.models import ResolvedModel
-    from eval.records import Example
-    from eval.summarizers.hf import GenerationSettings, HFSummarizer
+    from sumbench.models import ResolvedModel
+    from sumbench.records import Example
+    from sumbench.summarizers.hf import GenerationSettings, HFSummarizer
 
     settings = GenerationSettings(max_new_tokens=96, batch_size=batch, device=device,
                                   max_input_tokens=680, compile="on" if compiled else "off")

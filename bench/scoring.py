@@ -16,9 +16,9 @@ from pathlib import Path
 
 from rouge_score import rouge_scorer
 
-from eval.records import Score
-from eval.scoring import ROUGE_TYPES, RougeSpec, score_batch
-from eval.text import sentence_lines
+from sumbench.records import Score
+from sumbench.scoring import ROUGE_TYPES, RougeSpec, score_batch
+from sumbench.text import sentence_lines
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "summeval.jsonl"
 

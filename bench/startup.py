@@ -31,16 +31,16 @@ def main() -> None:
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
         run = Path(tmp) / "run"
-        subprocess.run([py, "-m", "eval", "run", "--data", str(DATA), "--summarizer", "lead",
+        subprocess.run([py, "-m", "sumbench", "run", "--data", str(DATA), "--summarizer", "lead",
                         "--limit", "20", "--quiet", "--out", str(run)], check=True)
         probe = ("import sys, runpy; sys.argv = ['sumbench'] + sys.argv[1:]\n"
-                 "try:\n    runpy.run_module('eval', run_name='__main__')\n"
+                 "try:\n    runpy.run_module('sumbench', run_name='__main__')\n"
                  "except SystemExit:\n    pass\n"
                  "print('heavy:', [m for m in ('torch', 'transformers') if m in sys.modules])")
         cases = {
             "python -c pass": [py, "-c", "pass"],
-            "sumbench --help": [py, "-m", "eval", "--help"],
-            "sumbench report (md,html)": [py, "-m", "eval", "report", str(run), "--format",
+            "sumbench --help": [py, "-m", "sumbench", "--help"],
+            "sumbench report (md,html)": [py, "-m", "sumbench", "report", str(run), "--format",
                                           "md,html"],
             "import torch, transformers": [py, "-c", "import torch, transformers"],
         }

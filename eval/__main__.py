@@ -1,6 +1,6 @@
-"""``python -m eval`` is the same as the ``sumbench`` command."""
+"""``python -m sumbench`` is the same as the ``sumbench`` command."""
 
-from eval.cli import main
+from sumbench.cli import main
 
 if __name__ == "__main__":
     main()

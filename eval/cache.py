@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from eval.records import Example, Generation
-from eval.summarizers import Summarizer
+from sumbench.records import Example, Generation
+from sumbench.summarizers import Summarizer
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (
@@ -72,23 +72,27 @@ class ResponseCache:
 
 
 class CachedSummarizer:
-    """Put in front of a summarizer that has a ``fingerprint()``; same Protocol out."""
+    """Put in front of a summarizer whose ``fingerprint()`` is not None; same Protocol out."""
 
-    def __init__(self, inner: Any, cache: ResponseCache) -> None:
+    def __init__(self, inner: Summarizer, cache: ResponseCache) -> None:
+        key = inner.fingerprint()
+        if key is None:
+            raise ValueError(f"summarizer {inner.name!r} has no fingerprint: nothing to cache")
         self.inner = inner
         self.cache = cache
         self.name = inner.name
         self.runs_model = inner.runs_model
-        self.fingerprint = inner.fingerprint()
+        self.batch_size = inner.batch_size  # chunks of this size are committed one by one
+        self.key = key
         self.hits = 0
 
     def summarize(self, examples: Sequence[Example]) -> list[Generation]:
-        keyed = [(ex, cache_key(self.fingerprint, ex.article)) for ex in examples]
+        keyed = [(ex, cache_key(self.key, ex.article)) for ex in examples]
         found = self.cache.get_many([key for _, key in keyed])
         misses = [ex for ex, key in keyed if key not in found]
         fresh = {g.id: g for g in self.inner.summarize(misses)} if misses else {}
         if fresh:
-            self.cache.put_many(self.fingerprint,
+            self.cache.put_many(self.key,
                                 [(key, fresh[ex.id]) for ex, key in keyed if ex.id in fresh])
         out = []
         for ex, key in keyed:
@@ -100,19 +104,14 @@ class CachedSummarizer:
                 out.append(fresh[ex.id])
         return out
 
-    @property
-    def batch_size(self) -> int | None:
-        """The wrapped summarizer's batch: chunks of this size are committed one by one."""
-        return getattr(self.inner, "batch_size", None)
+    def fingerprint(self) -> str | None:
+        return self.key
 
     def plan(self, n_documents: int) -> None:
-        plan = getattr(self.inner, "plan", None)
-        if plan is not None:
-            plan(n_documents)
+        self.inner.plan(n_documents)
 
     def describe(self) -> dict[str, Any]:
         return self.inner.describe()
 
-
-def is_cacheable(summarizer: Summarizer) -> bool:
-    return callable(getattr(summarizer, "fingerprint", None))
+    def timings(self) -> dict[str, float]:
+        return self.inner.timings()

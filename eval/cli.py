@@ -1,42 +1,52 @@
-"""The ``sumbench`` command: parse options, build the spec, run, write reports, exit code.
+"""The ``sumbench`` command: parse options, run, write reports, set the exit code.
 
-Exit codes: 0 success; 1 a quality gate failed or ``compare`` found a regression;
-2 bad input or settings; 3 the fast ROUGE path disagreed with rouge-score;
-130 interrupted (finished documents are kept in the response cache).
-Heavy modules are imported inside the commands so ``sumbench --help`` is instant.
+Exit codes (errors.py): 0 success; 1 a quality gate failed or ``compare`` found a
+regression; 2 bad input or settings; 3 the fast ROUGE path disagreed with rouge-score;
+4 an unexpected error (the traceback is saved to a file); 130 interrupted (finished
+documents are kept in the response cache). Heavy modules are imported inside the
+commands so ``sumbench --help`` is instant.
 """
 
 from __future__ import annotations
 
+import re
 import sys
+import tempfile
+import traceback
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
-from eval.errors import SumbenchError
+from sumbench import defaults
+from sumbench.errors import EXIT_INTERRUPTED, EXIT_UNEXPECTED, SumbenchError
+from sumbench.summarizers import REGISTRY
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Summarization evaluation: a local model summarizes, ROUGE scores it "
                        "against hand-written references, CI reads the results.")
 
-EXIT_GATE_FAILED = 1
-EXIT_INTERRUPTED = 130
+# Options that take one of a few values: the CLI refuses anything else before any work.
+SummarizerName = Literal[tuple(REGISTRY)]  # type: ignore[valid-type]
+CompileMode = Literal[defaults.COMPILE_MODES]  # type: ignore[valid-type]
+Dtype = Literal[defaults.DTYPES]  # type: ignore[valid-type]
+TokenizerName = Literal[defaults.TOKENIZERS]  # type: ignore[valid-type]
+MultiReference = Literal[defaults.MULTI_REFERENCE]  # type: ignore[valid-type]
+RougeEngine = Literal[defaults.ROUGE_ENGINES]  # type: ignore[valid-type]
+GateOn = Literal[defaults.GATE_ON]  # type: ignore[valid-type]
+
+_SETTING = re.compile(r"`([a-z][a-z0-9_]*)`")
+
+
+def as_flags(message: str) -> str:
+    """Library messages name settings as `python_name`; the CLI shows --python-name."""
+    return _SETTING.sub(lambda m: "--" + m.group(1).replace("_", "-"), message)
 
 
 def _err(message: str) -> None:
-    typer.secho(f"sumbench: error: {message}", fg="red", err=True)
-
-
-def _formats(text: str | None) -> list[str]:
-    from eval.reports import FORMATS
-
-    names = [f.strip() for f in (text or "").split(",") if f.strip()]
-    unknown = [n for n in names if n not in FORMATS]
-    if unknown:
-        raise SumbenchError(f"unknown report format(s) {unknown}; choose from {list(FORMATS)}")
-    return names
+    typer.secho(f"sumbench: error: {as_flags(message)}", fg="red", err=True)
 
 
 def _default_out(summarizer: str) -> Path:
@@ -55,10 +65,11 @@ def run(
     data: Annotated[Path | None, typer.Option(help="JSONL suite (id, article, references) "
                                                   "instead of the folder.")] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N documents.")] = None,
-    summarizer: Annotated[str, typer.Option(help="hf, lead or predictions.")] = "hf",
+    summarizer: Annotated[SummarizerName, typer.Option(help="What writes the summaries.")] = "hf",
     predictions: Annotated[Path | None, typer.Option(help="JSONL of id, prediction "
                                                          "(--summarizer predictions).")] = None,
-    lead_sentences: Annotated[int, typer.Option(help="k for the lead baseline.")] = 3,
+    lead_sentences: Annotated[int, typer.Option(help="k for the lead baseline.")
+                              ] = defaults.LEAD_SENTENCES,
     model: Annotated[str | None, typer.Option(help="Model folder or Hub id; default: "
                                                   "the embedded SmolLM2-135M-Instruct.")] = None,
     revision: Annotated[str | None, typer.Option(help="Hub revision.")] = None,
@@ -66,37 +77,37 @@ def run(
     prompt_file: Annotated[Path | None, typer.Option(help="Read the prompt from a file."
                                                         )] = None,
     system_prompt: Annotated[str | None, typer.Option(help="System message.")] = None,
-    max_new_tokens: Annotated[int, typer.Option()] = 96,
-    num_beams: Annotated[int, typer.Option()] = 1,
+    max_new_tokens: Annotated[int, typer.Option()] = defaults.MAX_NEW_TOKENS,
+    num_beams: Annotated[int, typer.Option()] = defaults.NUM_BEAMS,
     max_input_tokens: Annotated[int | None, typer.Option(
         help="Article tokens kept (cut beyond, flagged per document).")] = None,
     batch_size: Annotated[int | None, typer.Option(
         help="Documents per batch (default 32 on CPU, 512 on CUDA).")] = None,
-    compile: Annotated[str, typer.Option(
+    compile: Annotated[CompileMode, typer.Option(
         help="CUDA only: static KV cache + torch.compile. auto compiles only runs of "
              "16,000+ documents with batches of 256 or less, where the ~35-50 s compile "
              "pays off (see bench/README.md).")] = "auto",
-    device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:1 ...")] = "auto",
-    dtype: Annotated[str, typer.Option(help="auto (bf16 on GPU, fp32 on CPU), float32, "
-                                       "bfloat16, float16.")] = "auto",
-    seed: Annotated[int, typer.Option(help="Seed for generation and the bootstrap.")] = 0,
+    device: Annotated[str, typer.Option(help=defaults.DEVICES_HELP + ".")] = "auto",
+    dtype: Annotated[Dtype, typer.Option(help="auto: bf16 on GPU, fp32 on CPU.")] = "auto",
+    seed: Annotated[int, typer.Option(help="Seed for generation and the bootstrap.")
+                    ] = defaults.SEED,
     stemmer: Annotated[bool, typer.Option("--stemmer/--no-stemmer",
                                           help="Porter stemming (on, as in CNN/DM papers)."
                                           )] = True,
-    tokenizer: Annotated[str, typer.Option(help="default (rouge-score, ASCII only) or "
-                                           "unicode (every script).")] = "default",
-    multi_reference: Annotated[str, typer.Option(help="max (best reference per type, as "
-                                                 "score_multi) or mean.")] = "max",
-    rouge_types: Annotated[str, typer.Option()] = "rouge1,rouge2,rougeL,rougeLsum",
-    rouge_engine: Annotated[str, typer.Option(help="auto (fast, checked against rouge-score "
-                                              "on a sample) or reference.")] = "auto",
+    tokenizer: Annotated[TokenizerName, typer.Option(
+        help="default (rouge-score, ASCII only) or unicode (every script).")] = "default",
+    multi_reference: Annotated[MultiReference, typer.Option(
+        help="max (best reference per type, as score_multi) or mean.")] = "max",
+    rouge_types: Annotated[str, typer.Option()] = ",".join(defaults.ROUGE_TYPES),
+    rouge_engine: Annotated[RougeEngine, typer.Option(
+        help="auto (fast, checked against rouge-score on a sample) or reference.")] = "auto",
     out: Annotated[Path | None, typer.Option(help="Run folder (default runs/<time>-<name>)."
                                                 )] = None,
     report: Annotated[str | None, typer.Option(help="Extra reports: md,junit,html,csv.")
                       ] = None,
     fail_under: Annotated[str | None, typer.Option(
         help="Gates, e.g. rouge1=0.30,rouge2.recall=0.1 (F1 unless named).")] = None,
-    gate_on: Annotated[str, typer.Option(help="mean or low (the interval's lower end).")
+    gate_on: Annotated[GateOn, typer.Option(help="mean or low (the interval's lower end).")
                        ] = "mean",
     cache: Annotated[bool, typer.Option("--cache/--no-cache",
                                         help="Reuse and save model outputs (resume).")] = True,
@@ -109,26 +120,33 @@ def run(
     quiet: Annotated[bool, typer.Option(help="No progress bar or table.")] = False,
 ) -> None:
     """Summarize a suite and score it with ROUGE; write a run folder."""
-    from eval.pipeline import RunOptions, execute_run
 
-    try:
-        prompt_text = prompt_file.read_text(encoding="utf-8") if prompt_file else prompt
-    except OSError as err:
-        _err(f"{prompt_file}: cannot read the prompt file ({err.strerror})")
-        raise typer.Exit(2) from None
-    options = RunOptions(
-        references=references, data=data, limit=limit, summarizer=summarizer,
-        predictions=predictions, lead_sentences=lead_sentences, model=model, revision=revision,
-        prompt=prompt_text, system_prompt=system_prompt, max_new_tokens=max_new_tokens,
-        num_beams=num_beams, max_input_tokens=max_input_tokens, batch_size=batch_size,
-        compile=compile,
-        device=device, dtype=dtype, seed=seed, stemmer=stemmer, tokenizer=tokenizer,
-        multi_reference=multi_reference, rouge_types=rouge_types, rouge_engine=rouge_engine,
-        out=out or _default_out(summarizer), cache=cache, cache_file=cache_file,
-        trust_remote_code=trust_remote_code,
-        allow_pickle=allow_pickle, quiet=quiet, argv=sys.argv[1:])
-    _guard(lambda: execute_run(options, formats=_formats(report), fail_under=fail_under,
-                               gate_on=gate_on))
+    def action() -> int:
+        from sumbench.errors import InputError
+        from sumbench.options import RunOptions
+        from sumbench.pipeline import execute_run
+        from sumbench.reports import FORMATS, parse_formats
+
+        formats = parse_formats(report, FORMATS, "report")
+        try:
+            prompt_text = prompt_file.read_text(encoding="utf-8") if prompt_file else prompt
+        except OSError as err:
+            raise InputError(str(prompt_file), f"cannot read the prompt file ({err.strerror})"
+                             ) from None
+        options = RunOptions(
+            references=references, data=data, limit=limit, summarizer=summarizer,
+            predictions=predictions, lead_sentences=lead_sentences, model=model,
+            revision=revision, prompt=prompt_text, system_prompt=system_prompt,
+            max_new_tokens=max_new_tokens, num_beams=num_beams,
+            max_input_tokens=max_input_tokens, batch_size=batch_size, compile=compile,
+            device=device, dtype=dtype, seed=seed, stemmer=stemmer, tokenizer=tokenizer,
+            multi_reference=multi_reference, rouge_types=rouge_types,
+            rouge_engine=rouge_engine, out=out or _default_out(summarizer), cache=cache,
+            cache_file=cache_file, trust_remote_code=trust_remote_code,
+            allow_pickle=allow_pickle, quiet=quiet, argv=sys.argv[1:])
+        return execute_run(options, formats=formats, fail_under=fail_under, gate_on=gate_on)
+
+    _guard(action)
 
 
 @app.command()
@@ -137,12 +155,18 @@ def report(
     format: Annotated[str, typer.Option("--format", help="md,junit,html,csv")] = "md,html",
     fail_under: Annotated[str | None, typer.Option(help="Gates to record and check.")
                           ] = None,
-    gate_on: Annotated[str, typer.Option()] = "mean",
+    gate_on: Annotated[GateOn, typer.Option()] = "mean",
 ) -> None:
     """Write reports for an existing run (no model is loaded)."""
-    from eval.pipeline import report_existing
 
-    _guard(lambda: report_existing(run_dir, _formats(format), fail_under, gate_on))
+    def action() -> int:
+        from sumbench.pipeline import report_existing
+        from sumbench.reports import FORMATS, parse_formats
+
+        return report_existing(run_dir, parse_formats(format, FORMATS, "format"), fail_under,
+                               gate_on)
+
+    _guard(action)
 
 
 @app.command()
@@ -150,28 +174,36 @@ def compare(
     base: Annotated[Path, typer.Argument(help="Baseline run folder.")],
     new: Annotated[Path, typer.Argument(help="New run folder.")],
     metrics: Annotated[str, typer.Option(help="Metrics to judge (TYPE[.STAT]).")
-                       ] = "rouge1,rouge2,rougeL,rougeLsum",
-    alpha: Annotated[float, typer.Option(help="Significance level.")] = 0.05,
+                       ] = ",".join(defaults.ROUGE_TYPES),
+    alpha: Annotated[float, typer.Option(help="Significance level.")] = defaults.ALPHA,
     max_drop: Annotated[float, typer.Option(help="Tolerated drop of the mean (absolute).")
                         ] = 0.0,
-    seed: Annotated[int, typer.Option()] = 0,
+    seed: Annotated[int, typer.Option()] = defaults.SEED,
     out: Annotated[Path | None, typer.Option(help="Folder for comparison reports "
                                                 "(default NEW/compare).")] = None,
     report: Annotated[str, typer.Option(help="md,junit,html,json")] = "md,json",
     force: Annotated[bool, typer.Option(help="Compare even if settings differ.")] = False,
-    top: Annotated[int, typer.Option(help="How many largest drops to list.")] = 5,
+    top: Annotated[int, typer.Option(help="How many largest drops to list.")
+                   ] = defaults.TOP_DROPS,
 ) -> None:
     """Paired comparison of two runs over the same documents; exit 1 on a regression."""
-    from eval.pipeline import execute_compare
 
-    _guard(lambda: execute_compare(base, new, metrics=metrics, alpha=alpha, max_drop=max_drop,
-                                   seed=seed, out=out, formats=report, force=force, top=top))
+    def action() -> int:
+        from sumbench.pipeline import execute_compare
+        from sumbench.reports import COMPARISON_FORMATS, parse_formats
+
+        formats = parse_formats(report, COMPARISON_FORMATS, "report")
+        return execute_compare(base, new, metrics=metrics, alpha=alpha, max_drop=max_drop,
+                               seed=seed, out=out, formats=formats, force=force, top=top)
+
+    _guard(action)
 
 
-def _guard(action: object) -> None:
-    """Turn our errors into one line and an exit code; Ctrl-C keeps finished work."""
+def _guard(action: Callable[[], int]) -> None:
+    """Turn our errors into one line and an exit code; Ctrl-C keeps finished work; a bug
+    gets its own exit code and its traceback saved where the message says."""
     try:
-        code = action()  # type: ignore[operator]
+        code = action()
     except SumbenchError as err:
         _err(str(err))
         raise typer.Exit(err.exit_code) from None
@@ -179,7 +211,21 @@ def _guard(action: object) -> None:
         _err("interrupted. Finished documents are saved in the response cache: run the same "
              "command again to resume.")
         raise typer.Exit(EXIT_INTERRUPTED) from None
+    except Exception as err:  # a bug: never a bare traceback, never exit 1 (a failed gate)
+        path = _save_traceback()
+        _err(f"unexpected {type(err).__name__}: {str(err)[:200]}. This is a bug in sumbench; "
+             f"the full traceback is in {path}")
+        raise typer.Exit(EXIT_UNEXPECTED) from None
     raise typer.Exit(code or 0)
+
+
+def _save_traceback() -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    with tempfile.NamedTemporaryFile("w", prefix=f"sumbench-crash-{stamp}-", suffix=".txt",
+                                     delete=False, encoding="utf-8") as fh:
+        fh.write(f"sumbench {' '.join(sys.argv[1:])}\n\n")
+        fh.write(traceback.format_exc())
+    return Path(fh.name)
 
 
 def main() -> None:

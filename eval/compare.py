@@ -6,8 +6,9 @@ interval, and a two-sided sign-flip permutation p-value. Verdict:
 - ``regressed within tolerance``: significant, but no more than ``max_drop``;
 - ``improved``: p < alpha and the mean rose;
 - ``no significant change``: otherwise.
-Runs must agree on what makes scores comparable (documents, references, ROUGE
-settings); models and generation settings may differ, that is the point.
+Runs must agree on what makes scores comparable: the documents and references, and
+the score-deciding fields of their signatures (signature.py). Models and generation
+settings may differ, that is the point; every other spec difference is shown.
 """
 
 from __future__ import annotations
@@ -15,14 +16,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from eval.errors import IncomparableRunsError, SumbenchError
-from eval.gates import parse_gates
-from eval.records import RunResult
-from eval.stats import PairedResult, paired_test
+from sumbench import __version__, defaults
+from sumbench.errors import IncomparableRunsError, SettingError
+from sumbench.gates import parse_metric
+from sumbench.records import RunResult
+from sumbench.signature import Signature
+from sumbench.stats import PairedResult, paired_test
 
-COMPARABILITY_KEYS = ("rouge_types", "use_stemmer", "tokenizer", "multi_reference", "splitter")
-SHOWN_KEYS = ("summarizer", "model", "model_sha256", "predictions_file", "lead_sentences",
-              "generation", "data")
+# spec entries that say how the runs were scored or launched, not what was evaluated:
+# scoring is judged through the signature, the rest is noise between identical runs
+NOT_SHOWN = ("rouge", "aggregation", "document_ids_and_references_sha256", "command")
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class Comparison:
     largest_drops: tuple[Drop, ...]
     differences: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    signatures: tuple[str, str] = ("", "")
+    seed: int = defaults.SEED
 
     @property
     def regressed(self) -> bool:
@@ -64,6 +69,10 @@ class Comparison:
             "base": self.base_label, "new": self.new_label, "n_documents": self.n_documents,
             "alpha": self.alpha, "max_drop": self.max_drop, "regressed": self.regressed,
             "test": "two-sided paired sign-flip permutation test; paired bootstrap interval",
+            "seed": self.seed, "confidence": defaults.CONFIDENCE,
+            "n_bootstrap_resamples": defaults.N_RESAMPLES,
+            "n_permutations": defaults.N_PERMUTATIONS, "sumbench_version": __version__,
+            "signatures": {"base": self.signatures[0], "new": self.signatures[1]},
             "metrics": [{"metric": m.metric, "base_mean": m.base_mean, "new_mean": m.new_mean,
                          **asdict(m.delta), "verdict": m.verdict} for m in self.metrics],
             "largest_drops": [asdict(d) for d in self.largest_drops],
@@ -98,29 +107,32 @@ def check_comparable(base: RunResult, new: RunResult) -> list[str]:
                    if b.references != n.references]
         if changed:
             problems.append(f"references differ for {len(changed)} document(s): {changed[:5]}")
-    base_rouge, new_rouge = base.spec.get("rouge", {}), new.spec.get("rouge", {})
-    for key in COMPARABILITY_KEYS:
-        if base_rouge.get(key) != new_rouge.get(key):
-            problems.append(f"ROUGE setting {key!r} differs: {base_rouge.get(key)!r} vs "
-                            f"{new_rouge.get(key)!r}")
+    differing = Signature.parse(base.signature).score_differences(
+        Signature.parse(new.signature))
+    for key, (a, b) in differing.items():
+        if key != "refs":  # the document-level check above names the documents
+            problems.append(f"signature field {key!r} differs: {a!r} vs {b!r}")
     return problems
 
 
-def _metric_list(metrics: str) -> list[tuple[str, str]]:
-    gates = parse_gates(",".join(f"{m.strip()}=0" for m in metrics.split(",") if m.strip()))
-    if not gates:
-        raise SumbenchError("--metrics names no metric")
-    return [(g.rouge_type, g.statistic) for g in gates]
+def parse_metrics(text: str) -> list[tuple[str, str]]:
+    """``rouge1,rouge2.recall`` to [(type, statistic)]; a bare type means F1."""
+    metrics = [parse_metric(m, "metrics") for m in text.split(",") if m.strip()]
+    if not metrics:
+        raise SettingError("metrics", "names no metric")
+    return metrics
 
 
-def compare_runs(base: RunResult, new: RunResult, *, metrics: str = "rouge1,rouge2,rougeL,"
-                 "rougeLsum", alpha: float = 0.05, max_drop: float = 0.0, seed: int = 0,
-                 force: bool = False, top: int = 5, base_dir: str = "base",
+def compare_runs(base: RunResult, new: RunResult, *,
+                 metrics: str = ",".join(defaults.ROUGE_TYPES), alpha: float = defaults.ALPHA,
+                 max_drop: float = 0.0, seed: int = defaults.SEED, force: bool = False,
+                 top: int = defaults.TOP_DROPS, base_dir: str = "base",
                  new_dir: str = "new") -> Comparison:
     if not 0 < alpha < 1:
-        raise SumbenchError(f"--alpha must be between 0 and 1, got {alpha}")
+        raise SettingError("alpha", f"must be between 0 and 1; got {alpha}")
     if max_drop < 0:
-        raise SumbenchError(f"--max-drop must be >= 0, got {max_drop}")
+        raise SettingError("max_drop", f"must be >= 0; got {max_drop}")
+    chosen = parse_metrics(metrics)
     problems = check_comparable(base, new)
     notes = []
     if problems and not force:
@@ -134,29 +146,30 @@ def compare_runs(base: RunResult, new: RunResult, *, metrics: str = "rouge1,roug
     if not pairs:
         raise IncomparableRunsError("the runs share no document id")
     results = []
-    for rouge_type, stat in _metric_list(metrics):
+    for rouge_type, stat in chosen:
         if rouge_type not in base.scores or rouge_type not in new.scores:
-            raise SumbenchError(f"{rouge_type} was not computed in both runs")
+            raise SettingError("metrics", f"names {rouge_type}, which was not computed in "
+                               "both runs")
         a = [getattr(b.scores[rouge_type], stat) for b, _ in pairs]
         b = [getattr(n.scores[rouge_type], stat) for _, n in pairs]
         delta = paired_test(base=a, new=b, seed=seed)
         results.append(MetricComparison(f"{rouge_type}.{stat}", sum(a) / len(a),
                                         sum(b) / len(b), delta, verdict(delta, alpha, max_drop)))
-    first_type, first_stat = _metric_list(metrics)[0]
+    first_type, first_stat = chosen[0]
     drops = sorted(
         (Drop(b.id, getattr(n.scores[first_type], first_stat)
               - getattr(b.scores[first_type], first_stat),
               b.generation.prediction, n.generation.prediction, b.references)
          for b, n in pairs), key=lambda d: d.delta)
-    differences = {}
-    for key in SHOWN_KEYS:
-        if base.spec.get(key) != new.spec.get(key):
-            differences[key] = (base.spec.get(key), new.spec.get(key))
+    differences = {key: (base.spec.get(key), new.spec.get(key))
+                   for key in sorted(set(base.spec) | set(new.spec))
+                   if key not in NOT_SHOWN and base.spec.get(key) != new.spec.get(key)}
     return Comparison(base_label=_label(base, base_dir), new_label=_label(new, new_dir),
                       n_documents=len(pairs), alpha=alpha, max_drop=max_drop,
                       metrics=tuple(results),
                       largest_drops=tuple(d for d in drops[:top] if d.delta < 0),
-                      differences=differences, notes=tuple(notes))
+                      differences=differences, notes=tuple(notes),
+                      signatures=(base.signature, new.signature), seed=seed)
 
 
 def _label(run: RunResult, folder: str) -> str:

@@ -1,12 +1,25 @@
-"""Errors a person can act on: each says what is wrong, where, and how to fix it."""
+"""Errors a person can act on: each says what is wrong, where, and how to fix it.
+
+Exit codes, one meaning each: 0 success; 1 a quality gate failed or ``compare`` found a
+regression (``EXIT_QUALITY``); 2 bad input or settings; 3 the fast ROUGE path disagreed
+with rouge-score; 4 an unexpected error (a bug: the traceback is saved to a file);
+130 interrupted.
+"""
 
 from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_QUALITY = 1
+EXIT_BAD_INPUT = 2
+EXIT_SCORING_MISMATCH = 3
+EXIT_UNEXPECTED = 4
+EXIT_INTERRUPTED = 130
 
 
 class SumbenchError(Exception):
     """Base for every error the CLI turns into a one-line message and a non-zero exit."""
 
-    exit_code = 2
+    exit_code = EXIT_BAD_INPUT
 
 
 class InputError(SumbenchError):
@@ -22,6 +35,21 @@ class InputError(SumbenchError):
         super().__init__(message)
 
 
+def setting(name: str) -> str:
+    """How a message names a setting: its Python name in backticks (`max_new_tokens`).
+    The CLI shows each as its flag (--max-new-tokens), so library errors name no flag."""
+    return f"`{name}`"
+
+
+class SettingError(SumbenchError):
+    """A setting with a value it cannot take, named by its Python name."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        self.setting = name
+        self.problem = problem
+        super().__init__(f"{setting(name)} {problem}")
+
+
 class ModelError(SumbenchError):
     """A model that cannot be provisioned, or that our safety policy refuses to load."""
 
@@ -33,4 +61,14 @@ class IncomparableRunsError(SumbenchError):
 class ScoringMismatchError(SumbenchError):
     """The fast ROUGE path disagreed with rouge-score: a bug, never a rounding matter."""
 
-    exit_code = 3
+    exit_code = EXIT_SCORING_MISMATCH
+
+
+def check_choice(setting: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise SettingError(setting, f"must be one of {', '.join(allowed)}; got {value!r}")
+
+
+def check_at_least(setting: str, value: int | None, low: int = 1) -> None:
+    if value is not None and value < low:
+        raise SettingError(setting, f"must be at least {low}; got {value}")

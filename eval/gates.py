@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from eval.errors import SumbenchError
-from eval.records import RunResult
-from eval.scoring import ROUGE_TYPES, STATISTICS
+from sumbench.defaults import GATE_ON, ROUGE_TYPES, STATISTICS
+from sumbench.errors import SettingError, check_choice, setting
+from sumbench.records import RunResult
 
 GateOn = Literal["mean", "low"]
 
@@ -42,6 +42,20 @@ class GateResult:
                 f"{'>=' if self.passed else '<'} bound {self.gate.bound:.4f}: {verdict}")
 
 
+STAT_ALIASES = {"f1": "fmeasure", "f": "fmeasure", "p": "precision", "r": "recall"}
+
+
+def parse_metric(text: str, setting_name: str) -> tuple[str, str]:
+    """``TYPE[.STAT]`` to (type, statistic); a bare type means F1."""
+    rouge_type, _, statistic = text.strip().partition(".")
+    statistic = STAT_ALIASES.get(statistic, statistic or "fmeasure")
+    if rouge_type not in ROUGE_TYPES or statistic not in STATISTICS:
+        raise SettingError(setting_name, f"cannot read {text.strip()!r}: write TYPE[.STAT] "
+                           f"with TYPE in {', '.join(ROUGE_TYPES)} and STAT in "
+                           f"{', '.join(STATISTICS)} (or f1, p, r)")
+    return rouge_type, statistic
+
+
 def parse_gates(text: str | None) -> list[Gate]:
     if not text:
         return []
@@ -50,33 +64,28 @@ def parse_gates(text: str | None) -> list[Gate]:
         if not part.strip():
             continue
         name, sep, value = part.partition("=")
-        rouge_type, _, statistic = name.strip().partition(".")
-        statistic = statistic or "fmeasure"
-        statistic = {"f1": "fmeasure", "f": "fmeasure", "p": "precision", "r": "recall"}.get(
-            statistic, statistic)
-        if not sep or rouge_type not in ROUGE_TYPES or statistic not in STATISTICS:
-            raise SumbenchError(
-                f"--fail-under: cannot read {part.strip()!r}; write TYPE[.STAT]=BOUND with TYPE "
-                f"in {', '.join(ROUGE_TYPES)} and STAT in {', '.join(STATISTICS)}")
+        if not sep:
+            raise SettingError("fail_under", f"cannot read {part.strip()!r}: write "
+                               "TYPE[.STAT]=BOUND, e.g. rouge1=0.3")
+        rouge_type, statistic = parse_metric(name, "fail_under")
         try:
             bound = float(value)
         except ValueError:
-            raise SumbenchError(f"--fail-under: {value!r} is not a number") from None
+            raise SettingError("fail_under", f"bound {value!r} is not a number") from None
         if not 0.0 <= bound <= 1.0:
-            raise SumbenchError(f"--fail-under: bound {bound} must be between 0 and 1")
+            raise SettingError("fail_under", f"bound {bound} must be between 0 and 1")
         gates.append(Gate(rouge_type, statistic, bound))
     return gates
 
 
 def check_gates(result: RunResult, gates: list[Gate], gate_on: GateOn = "mean"
                 ) -> list[GateResult]:
-    if gate_on not in ("mean", "low"):
-        raise SumbenchError(f"--gate-on must be mean or low, got {gate_on!r}")
+    check_choice("gate_on", gate_on, GATE_ON)
     out = []
     for gate in gates:
         if gate.rouge_type not in result.scores:
-            raise SumbenchError(f"--fail-under names {gate.rouge_type}, which this run did not "
-                                "compute (see --rouge-types)")
+            raise SettingError("fail_under", f"names {gate.rouge_type}, which this run did "
+                               f"not compute (see {setting('rouge_types')})")
         interval = result.scores[gate.rouge_type][gate.statistic]
         value = interval.mean if gate_on == "mean" else interval.low
         out.append(GateResult(gate, value, gate_on, value >= gate.bound))

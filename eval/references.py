@@ -12,8 +12,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from eval.errors import InputError
-from eval.records import Example
+from sumbench.errors import InputError
+from sumbench.records import Example
 
 ARTICLE_FILE = "article.txt"
 REFERENCE_GLOB = "reference*.txt"

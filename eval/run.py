@@ -17,10 +17,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from eval import __version__, scoring, stats
-from eval.records import DocumentResult, Example, Generation, Interval, RunResult
-from eval.scoring import STATISTICS, RougeSpec
-from eval.summarizers import Summarizer
+from sumbench import __version__, scoring, signature, stats
+from sumbench.records import DocumentResult, Example, Generation, Interval, RunResult
+from sumbench.scoring import STATISTICS, RougeSpec
+from sumbench.summarizers import Summarizer
 
 ProgressHook = Callable[[int, int], None]  # (documents done, total)
 VERSIONED_PACKAGES = ("torch", "transformers", "rouge-score", "rouge-score-rs", "numpy",
@@ -92,16 +92,15 @@ def aggregate(documents: Sequence[DocumentResult], spec: RougeSpec, seed: int
 
 
 def evaluate(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSpec, *,
-             seed: int = 0, chunk_size: int = 8, engine: scoring.Engine = "auto",
+             seed: int = 0, chunk_size: int | None = None, engine: scoring.Engine = "auto",
              data_source: str = "", on_progress: ProgressHook | None = None,
              extra_spec: dict[str, Any] | None = None) -> RunResult:
     """The whole job for one suite and one summarizer."""
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     t0 = time.perf_counter()
-    plan = getattr(summarizer, "plan", None)  # optional: lets a model size its run
-    if plan is not None:
-        plan(len(examples))
-    generations = generate_all(examples, summarizer, chunk_size=chunk_size,
+    summarizer.plan(len(examples))
+    chunk = chunk_size or summarizer.batch_size or max(len(examples), 1)
+    generations = generate_all(examples, summarizer, chunk_size=chunk,
                                on_progress=on_progress)
     t1 = time.perf_counter()
     references = [ex.references for ex in examples]
@@ -125,12 +124,10 @@ def evaluate(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSp
         ids = [g.id for g in generations if not g.prediction.strip()][:10]
         warnings.append(f"{n_empty} empty prediction(s), scored 0: {ids}")
 
-    description = summarizer.describe()
-    load_seconds = description.pop("load_seconds", 0.0)
     spec = {
         "data": data_source,
         "document_ids_and_references_sha256": references_digest(examples),
-        **description,
+        **summarizer.describe(),
         "rouge": rouge.as_dict(),
         "aggregation": {"mean": "exact mean over documents",
                         "interval": f"{int(stats.CONFIDENCE * 100)}% percentile bootstrap",
@@ -144,7 +141,7 @@ def evaluate(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSp
     generated = len(examples) - cache_hits if summarizer.runs_model else 0
     timings = {
         "started_at": started,
-        "model_load_s": round(float(load_seconds), 3),
+        **summarizer.timings(),
         "generation_s": round(generation_s, 3),
         "scoring_s": round(t2 - t1, 3),
         "total_s": round(t2 - t0, 3),
@@ -152,8 +149,10 @@ def evaluate(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSp
         if generated and generation_s > 0 else None,
         "cache_hits": cache_hits,
     }
+    versions = package_versions()
     return RunResult(
-        spec=spec, versions=package_versions(), documents=documents, scores=aggregates,
+        spec=spec, versions=versions, documents=documents, scores=aggregates,
+        signature=str(signature.from_spec(spec, versions)),
         timings=timings, warnings=tuple(warnings),
         counts={"n_documents": len(examples), "n_truncated": n_truncated,
                 "n_empty_predictions": n_empty})

@@ -1,16 +1,28 @@
 """A run folder on disk: results.json (aggregate) plus samples.jsonl (per document).
 
 Written atomically; read back for ``sumbench report`` and ``sumbench compare``.
+results.json carries ``schema_version`` (records.SCHEMA_VERSION). Reading checks the
+shape and names what is wrong; version 1 (before the signature) is migrated on read.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
-from eval.errors import InputError
-from eval.fileio import atomic_write_json, atomic_write_jsonl
-from eval.records import DocumentResult, Generation, Interval, RunResult, Score
+from sumbench.errors import InputError
+from sumbench.fileio import atomic_write_json, atomic_write_jsonl
+from sumbench.records import (
+    SCHEMA_VERSION,
+    DocumentResult,
+    Generation,
+    Interval,
+    RunResult,
+    Score,
+)
+from sumbench.signature import Signature
+from sumbench.signature import from_spec as signature_from_spec
 
 RESULTS = "results.json"
 SAMPLES = "samples.jsonl"
@@ -24,6 +36,7 @@ def write_run(run_dir: Path, result: RunResult) -> None:
 
 
 def read_run(run_dir: Path) -> RunResult:
+    """Read a run folder back, checking its shape; older schema versions are migrated."""
     results_path, samples_path = run_dir / RESULTS, run_dir / SAMPLES
     if not results_path.is_file():
         raise InputError(str(run_dir), f"not a run folder (no {RESULTS})",
@@ -32,10 +45,64 @@ def read_run(run_dir: Path) -> RunResult:
         summary = json.loads(results_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
         raise InputError(str(results_path), f"not valid JSON ({err.msg})") from None
-    documents = []
+    except UnicodeDecodeError:
+        raise InputError(str(results_path), "not UTF-8 text") from None
     if not samples_path.is_file():
         raise InputError(str(run_dir), f"missing {SAMPLES}")
-    for number, line in enumerate(samples_path.read_text(encoding="utf-8").splitlines(), 1):
+    where = str(results_path)
+    if not isinstance(summary, dict):
+        raise InputError(where, "not a results object (expected a JSON object)")
+    version = summary.get("schema_version", 1)
+    if not isinstance(version, int) or not 1 <= version <= SCHEMA_VERSION:
+        raise InputError(where, f"schema_version {version!r} is not one this sumbench reads "
+                         f"(1 to {SCHEMA_VERSION})", "upgrade sumbench")
+    spec = _field(summary, "spec", dict, where)
+    versions = _field(summary, "versions", dict, where, default={})
+    scores = _scores(_field(summary, "scores", dict, where), where)
+    if version >= 2:
+        signature = _field(summary, "signature", str, where)
+    else:  # 1: no signature yet; build it from the spec as a new run would
+        try:
+            signature = str(signature_from_spec(spec, versions))
+        except (KeyError, TypeError, AttributeError) as err:
+            raise InputError(where, f"spec lacks {err} needed to read this older run") from None
+    try:
+        Signature.parse(signature)
+    except ValueError as err:
+        raise InputError(where, f"malformed signature ({err})") from None
+    return RunResult(spec=spec, versions=versions, documents=tuple(_samples(samples_path)),
+                     scores=scores, timings=_field(summary, "timings", dict, where, default={}),
+                     warnings=tuple(_field(summary, "warnings", list, where, default=[])),
+                     counts=_field(summary, "counts", dict, where, default={}),
+                     signature=signature)
+
+
+_MISSING = object()
+
+
+def _field(obj: dict[str, Any], key: str, kind: type, where: str,
+           default: Any = _MISSING) -> Any:
+    if key not in obj:
+        if default is _MISSING:
+            raise InputError(where, f"no {key!r} field", "was it written by `sumbench run`?")
+        return default
+    if not isinstance(obj[key], kind):
+        raise InputError(where, f"{key!r} must be a {kind.__name__}")
+    return obj[key]
+
+
+def _scores(raw: dict[str, Any], where: str) -> dict[str, dict[str, Interval]]:
+    try:
+        return {t: {s: Interval(float(iv["mean"]), float(iv["low"]), float(iv["high"]))
+                    for s, iv in by_stat.items()} for t, by_stat in raw.items()}
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise InputError(where, f"malformed 'scores' ({type(err).__name__}: {err}); each "
+                         "is TYPE -> STAT -> {mean, low, high}") from None
+
+
+def _samples(path: Path) -> list[DocumentResult]:
+    documents = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
         try:
@@ -46,12 +113,6 @@ def read_run(run_dir: Path) -> RunResult:
             scores = {k: Score(**v) for k, v in row["scores"].items()}
             documents.append(DocumentResult(row["id"], generation, tuple(row["references"]),
                                             scores, row.get("scored_prediction", "")))
-        except (json.JSONDecodeError, KeyError, TypeError) as err:
-            raise InputError(f"{samples_path}:{number}", f"unreadable sample ({err})") from None
-    scores = {t: {s: Interval(**iv) for s, iv in by_stat.items()}
-              for t, by_stat in summary["scores"].items()}
-    return RunResult(spec=summary["spec"], versions=summary.get("versions", {}),
-                     documents=tuple(documents), scores=scores,
-                     timings=summary.get("timings", {}),
-                     warnings=tuple(summary.get("warnings", ())),
-                     counts=summary.get("counts", {}))
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as err:
+            raise InputError(f"{path}:{number}", f"unreadable sample ({err})") from None
+    return documents

@@ -25,12 +25,19 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from eval.errors import ScoringMismatchError, SumbenchError
-from eval.records import Score
-from eval.text import SPLITTER, sentence_lines
+from sumbench import defaults
+from sumbench.errors import (
+    ScoringMismatchError,
+    SettingError,
+    SumbenchError,
+    check_choice,
+    setting,
+)
+from sumbench.records import Score
+from sumbench.text import SPLITTER, sentence_lines
 
-ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
-STATISTICS = ("precision", "recall", "fmeasure")
+ROUGE_TYPES = defaults.ROUGE_TYPES
+STATISTICS = defaults.STATISTICS
 Tokenizer = Literal["default", "unicode"]
 Policy = Literal["max", "mean"]
 Engine = Literal["auto", "fast", "reference"]
@@ -49,11 +56,10 @@ class RougeSpec:
     def __post_init__(self) -> None:
         bad = [t for t in self.rouge_types if t not in ROUGE_TYPES]
         if bad or not self.rouge_types:
-            raise SumbenchError(f"unknown ROUGE type(s) {bad}; choose from {list(ROUGE_TYPES)}")
-        if self.tokenizer not in ("default", "unicode"):
-            raise SumbenchError(f"unknown tokenizer {self.tokenizer!r}; use default or unicode")
-        if self.multi_reference not in ("max", "mean"):
-            raise SumbenchError(f"unknown multi-reference policy {self.multi_reference!r}")
+            raise SettingError("rouge_types", f"has unknown type(s) {bad}; choose from "
+                               f"{', '.join(ROUGE_TYPES)}")
+        check_choice("tokenizer", self.tokenizer, defaults.TOKENIZERS)
+        check_choice("multi_reference", self.multi_reference, defaults.MULTI_REFERENCE)
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -177,8 +183,8 @@ def _verify_sample(flat: Sequence[dict[str, Any]], targets: Sequence[str],
         if got != {t: _convert(expected[t]) for t in spec.rouge_types}:
             raise ScoringMismatchError(
                 f"fast ROUGE differs from rouge-score on pair #{i} (prediction "
-                f"{preds[i][:60]!r}): {got} != {expected}; rerun with --rouge-engine "
-                "reference and report this bug")
+                f"{preds[i][:60]!r}): {got} != {expected}; rerun with "
+                f"{setting('rouge_engine')} reference and report this bug")
 
 
 def default_tokens(text: str) -> int:

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from eval.records import Interval
+from sumbench.defaults import CONFIDENCE, N_PERMUTATIONS, N_RESAMPLES
+from sumbench.records import Interval
 
-CONFIDENCE = 0.95
-N_RESAMPLES = 2000
+__all__ = ["CONFIDENCE", "N_PERMUTATIONS", "N_RESAMPLES", "PairedResult", "mean_interval",
+           "paired_test"]
 
 
 def _rng(seed: int) -> np.random.Generator:
@@ -51,7 +52,8 @@ class PairedResult:
 
 
 def paired_test(*, base: Sequence[float], new: Sequence[float], seed: int = 0,
-                confidence: float = CONFIDENCE, n_resamples: int = 9999) -> PairedResult:
+                confidence: float = CONFIDENCE, n_resamples: int = N_PERMUTATIONS
+                ) -> PairedResult:
     """Paired comparison over the same documents.
 
     Interval: percentile bootstrap of the mean per-document delta. p-value: two-sided
@@ -65,6 +67,9 @@ def paired_test(*, base: Sequence[float], new: Sequence[float], seed: int = 0,
     deltas = b - a
     if np.all(deltas == 0):
         return PairedResult(0.0, 0.0, 0.0, 1.0, int(a.size))
+    if a.size == 1:  # both sign flips give the same |mean|: the exact p-value is 1
+        delta = float(deltas[0])
+        return PairedResult(delta, delta, delta, 1.0, 1)
     from scipy import stats
 
     interval = mean_interval(deltas, seed=seed, confidence=confidence)

@@ -46,7 +46,7 @@ def model_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def default_model(model_cache_dir: Path):
     """The real SmolLM2-135M-Instruct, provisioned and converted once per session."""
-    from eval.models import resolve_model
+    from sumbench.models import resolve_model
 
     old = os.environ.get("SUMBENCH_CACHE_DIR")
     os.environ["SUMBENCH_CACHE_DIR"] = str(model_cache_dir)

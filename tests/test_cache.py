@@ -6,8 +6,8 @@ import hashlib
 import sqlite3
 from pathlib import Path
 
-from eval.cache import CachedSummarizer, ResponseCache, cache_key
-from eval.records import Example, Generation
+from sumbench.cache import CachedSummarizer, ResponseCache, cache_key
+from sumbench.records import Example, Generation
 
 
 class _Echo:

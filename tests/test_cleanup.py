@@ -2,7 +2,7 @@
 
 import pytest
 
-from eval.summarizers.cleanup import clean_prediction
+from sumbench.summarizers.cleanup import clean_prediction
 
 CASES = [
     ("title line", "Russia Urges Calm in Gaza\nRussia called for calm. Talks go on.",

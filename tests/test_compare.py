@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from eval.cli import app
-from eval.compare import compare_runs
-from eval.errors import IncomparableRunsError
-from eval.records import RunResult
-from eval.references import load_jsonl
-from eval.run import evaluate
-from eval.runio import write_run
-from eval.scoring import RougeSpec
-from eval.summarizers.baselines import PredictionsSummarizer
+from sumbench.cli import app
+from sumbench.compare import compare_runs
+from sumbench.errors import IncomparableRunsError
+from sumbench.records import RunResult
+from sumbench.references import load_jsonl
+from sumbench.run import evaluate
+from sumbench.runio import write_run
+from sumbench.scoring import RougeSpec
+from sumbench.summarizers.baselines import PredictionsSummarizer
 
 from .conftest import CNNDM
 
@@ -77,10 +77,10 @@ def test_incomparable_runs_are_refused_unless_forced(system_runs):
              for i, e in enumerate(examples)}
     unstemmed = evaluate(examples, PredictionsSummarizer(preds, "pgn.jsonl", "pgn"),
                          RougeSpec(use_stemmer=False))
-    with pytest.raises(IncomparableRunsError, match="'use_stemmer' differs"):
+    with pytest.raises(IncomparableRunsError, match="'stem' differs"):
         compare_runs(system_runs["bart"], unstemmed)
     forced = compare_runs(system_runs["bart"], unstemmed, force=True)
-    assert any("use_stemmer" in n for n in forced.notes)
+    assert any("'stem' differs" in n for n in forced.notes)
     fewer = evaluate(examples[:50], PredictionsSummarizer(preds, "pgn.jsonl", "pgn"),
                      RougeSpec())
     with pytest.raises(IncomparableRunsError, match="document ids differ"):
@@ -112,11 +112,11 @@ def _rescored(examples, preds, spec: RougeSpec, refs=None) -> RunResult:
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ({"use_stemmer": False}, "'use_stemmer' differs"),
-    ({"tokenizer": "unicode"}, "'tokenizer' differs"),
-    ({"multi_reference": "mean"}, "'multi_reference' differs"),
-    ({"rouge_types": ("rouge1", "rouge2")}, "'rouge_types' differs"),
-    ({"splitter": "another splitter"}, "'splitter' differs"),
+    ({"use_stemmer": False}, "signature field 'stem' differs: 'porter' vs 'none'"),
+    ({"tokenizer": "unicode"}, "'tok' differs: 'default' vs 'unicode'"),
+    ({"multi_reference": "mean"}, "'multiref' differs: 'max' vs 'mean'"),
+    ({"rouge_types": ("rouge1", "rouge2")}, "'types' differs"),
+    ({"splitter": "another splitter"}, "'split' differs: 'pysbd-0.3' vs 'another'"),
 ])
 def test_each_rouge_setting_makes_runs_incomparable(system_runs, change, message):
     examples = load_jsonl(CNNDM)[:20]
@@ -148,8 +148,8 @@ def test_reordered_documents_are_refused(system_runs):
 
 
 def test_verdict_rules_by_hand():
-    from eval.compare import verdict
-    from eval.stats import PairedResult
+    from sumbench.compare import verdict
+    from sumbench.stats import PairedResult
 
     def r(delta: float, p: float) -> PairedResult:
         return PairedResult(delta, delta - 0.01, delta + 0.01, p, 50)

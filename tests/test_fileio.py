@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from eval import fileio
+from sumbench import fileio
 
 
 def test_crash_mid_write_keeps_the_old_file(tmp_path: Path, monkeypatch):

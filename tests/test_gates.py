@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from eval.errors import SumbenchError
-from eval.gates import Gate, check_gates, parse_gates
-from eval.records import Interval, RunResult
+from sumbench.errors import SumbenchError
+from sumbench.gates import Gate, check_gates, parse_gates
+from sumbench.records import Interval, RunResult
 
 
 def _run(**scores: tuple[float, float, float]) -> RunResult:
@@ -27,9 +27,9 @@ def test_syntax_and_aliases():
 
 @pytest.mark.parametrize(("text", "message"), [
     ("rouge1", "cannot read 'rouge1'"),
-    ("rouge3=0.1", "cannot read 'rouge3=0.1'"),
+    ("rouge3=0.1", "cannot read 'rouge3'"),
     ("rouge1.accuracy=0.1", "cannot read"),
-    ("rouge1=x", "'x' is not a number"),
+    ("rouge1=x", "bound 'x' is not a number"),
     ("rouge1=1.5", "must be between 0 and 1"),
     ("rouge1=-0.1", "must be between 0 and 1"),
 ])
@@ -55,7 +55,7 @@ def test_gate_on_low_uses_the_interval_and_the_named_statistic():
     [low] = check_gates(run, [gate], "low")
     assert (mean.value, mean.passed) == (0.5, True)
     assert (low.value, low.passed, low.gate_on) == (0.2, False, "low")
-    with pytest.raises(SumbenchError, match="--gate-on must be mean or low"):
+    with pytest.raises(SumbenchError, match="`gate_on` must be one of mean, low"):
         check_gates(run, [gate], "high")  # type: ignore[arg-type]
 
 

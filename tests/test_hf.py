@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from eval.errors import ModelError
-from eval.models import ResolvedModel, resolve_model
-from eval.records import Example
-from eval.summarizers.hf import GenerationSettings, HFSummarizer
+from sumbench.errors import ModelError, SettingError
+from sumbench.models import ResolvedModel, resolve_model
+from sumbench.records import Example
+from sumbench.summarizers.hf import GenerationSettings, HFSummarizer
 
 ARTICLES = [
     "the police said the team won the game . the president said the city was new .",
@@ -79,7 +79,7 @@ def test_fingerprint_tracks_settings_not_batch_size(tiny_causal: Path):
 
 
 def test_prompt_needs_placeholder():
-    with pytest.raises(ModelError, match="placeholder"):
+    with pytest.raises(SettingError, match="placeholder"):
         GenerationSettings(prompt="Summarize this")
 
 
@@ -116,7 +116,7 @@ def test_hub_id_offline_fails_clearly():
 
 
 def test_default_model_resolution_is_checked(monkeypatch, tmp_path: Path):
-    from eval import models
+    from sumbench import models
 
     bogus = tmp_path / models.DEFAULT_GGUF_NAME
     bogus.write_bytes(b"GGUF not the real file")
@@ -139,7 +139,7 @@ def test_prompt_frame_equals_full_rendering(tiny_causal: Path):
 
 
 def test_compile_rule(tiny_causal: Path):
-    from eval.summarizers import hf
+    from sumbench.summarizers import hf
 
     model = resolve_model(str(tiny_causal))
     cpu = HFSummarizer(model, GenerationSettings(compile="on", device="cpu"))
@@ -167,7 +167,7 @@ def test_bfloat16_on_cpu(tiny_causal: Path):
 
 def _built(tiny: Path, **options):
     """The summarizer exactly as `sumbench run` builds it from its options."""
-    from eval.pipeline import RunOptions, build_summarizer
+    from sumbench.pipeline import RunOptions, build_summarizer
 
     return build_summarizer(RunOptions(out=Path("unused"), model=str(tiny), cache=False,
                                        max_new_tokens=6, batch_size=2, **options), [])
@@ -210,7 +210,7 @@ def test_prompt_and_system_prompt_reach_the_model(tiny_causal: Path):
 
 
 def test_default_prompt_is_sent_as_one_user_message(tiny_causal: Path):
-    from eval.summarizers.hf import DEFAULT_PROMPT
+    from sumbench.defaults import PROMPT as DEFAULT_PROMPT
 
     got = _built(tiny_causal).summarize(_examples())
     expected = _direct_generate(tiny_causal, lambda a: [
@@ -220,7 +220,7 @@ def test_default_prompt_is_sent_as_one_user_message(tiny_causal: Path):
 
 def test_num_beams_reaches_generate(tiny_causal: Path):
     def user(a: str) -> list[dict]:
-        from eval.summarizers.hf import DEFAULT_PROMPT
+        from sumbench.defaults import PROMPT as DEFAULT_PROMPT
 
         return [{"role": "user", "content": DEFAULT_PROMPT.replace("{article}", a)}]
 
@@ -256,7 +256,7 @@ def test_outputs_are_cleaned_and_raw_kept(tiny_causal: Path, monkeypatch):
 
 def test_fingerprint_changes_with_everything_that_decides_the_output(tiny_causal: Path,
                                                                       monkeypatch):
-    from eval.summarizers import hf
+    from sumbench.summarizers import hf
 
     model = resolve_model(str(tiny_causal))
     base = HFSummarizer(model, GenerationSettings()).fingerprint()

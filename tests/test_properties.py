@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rouge_score import rouge_scorer
 
-from eval.errors import InputError
-from eval.references import load_jsonl, load_predictions
-from eval.scoring import ROUGE_TYPES, RougeSpec, score, score_batch
-from eval.text import sentence_lines
+from sumbench.errors import InputError
+from sumbench.references import load_jsonl, load_predictions
+from sumbench.scoring import ROUGE_TYPES, RougeSpec, score, score_batch
+from sumbench.text import sentence_lines
 
 TEXT = st.text(st.characters(codec="utf-8"), max_size=300)
 LONG_LINE = st.text(alphabet="abc xyz", min_size=2000, max_size=5000)

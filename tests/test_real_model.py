@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from eval.cli import app
-from eval.models import CONVERSION_MARKER, DEFAULT_GGUF_SHA256
+from sumbench.cli import app
+from sumbench.models import CONVERSION_MARKER, DEFAULT_GGUF_SHA256
 
 from .conftest import SUITE
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 def test_default_model_is_converted_to_safetensors(default_model):
     import hashlib
 
-    from eval.models import default_gguf
+    from sumbench.models import default_gguf
 
     digest = hashlib.sha256(default_gguf().read_bytes()).hexdigest()  # the file on disk
     assert default_model.weights_sha256 == digest == DEFAULT_GGUF_SHA256
@@ -45,6 +45,8 @@ def test_sumbench_run_on_the_bundled_suite(default_model, model_cache_dir, tmp_p
     assert spec["model"] == "smollm2-135m-instruct"
     assert spec["model_sha256"] == DEFAULT_GGUF_SHA256
     assert spec["generation"]["max_new_tokens"] == 96 and spec["generation"]["do_sample"] is False
+    assert "load_seconds" not in json.dumps(spec) and results["timings"]["model_load_s"] > 0
+    assert results["timings"]["documents_per_minute"] > 0  # one document was generated
     assert "{article}" in spec["generation"]["prompt"]
     [sample] = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
     assert sample["prediction"].strip() and sample["raw_prediction"].strip()
@@ -60,7 +62,7 @@ def test_sumbench_run_on_the_bundled_suite(default_model, model_cache_dir, tmp_p
     # the scores are those of the cleaned prediction, by rouge-score itself
     from rouge_score import rouge_scorer
 
-    from eval.text import sentence_lines
+    from sumbench.text import sentence_lines
 
     refs = [p.read_text(encoding="utf-8").strip() for p in
             sorted((SUITE / "russia-urges-de-escalation").glob("reference*.txt"))]
@@ -114,7 +116,7 @@ def test_first_run_in_a_terminal_shows_only_sumbench_output(default_model, tmp_p
     import stat
     import sys
 
-    from eval.models import default_gguf
+    from sumbench.models import default_gguf
 
     gguf = default_gguf()
     cache = tmp_path / "cache"
@@ -123,7 +125,7 @@ def test_first_run_in_a_terminal_shows_only_sumbench_output(default_model, tmp_p
     old = os.umask(0o022)
     try:
         code, output = _run_in_a_terminal(
-            [sys.executable, "-m", "eval", "run", "--references", str(SUITE),
+            [sys.executable, "-m", "sumbench", "run", "--references", str(SUITE),
              "--max-new-tokens", "8", "--no-cache", "--out", str(tmp_path / "run")], env)
     finally:
         os.umask(old)
@@ -145,7 +147,7 @@ def test_a_run_logged_to_a_file_holds_no_library_output(default_model, model_cac
 
     env = {**os.environ, "SUMBENCH_CACHE_DIR": str(model_cache_dir), "HF_HUB_OFFLINE": "1"}
     proc = subprocess.run(
-        [sys.executable, "-m", "eval", "run", "--references", str(SUITE), "--max-new-tokens",
+        [sys.executable, "-m", "sumbench", "run", "--references", str(SUITE), "--max-new-tokens",
          "8", "--no-cache", "--out", str(tmp_path / "run")],
         env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from eval.errors import InputError
-from eval.references import load_examples, load_folder_suite, load_jsonl, load_predictions
+from sumbench.errors import InputError
+from sumbench.references import load_examples, load_folder_suite, load_jsonl, load_predictions
 
 from .conftest import CNNDM, SUITE, SUMMEVAL
 

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from eval.gates import check_gates, parse_gates
-from eval.records import RunResult
-from eval.references import load_jsonl
-from eval.reports import FORMATS, write_reports
-from eval.reports.markdown import cell
-from eval.run import evaluate
-from eval.scoring import RougeSpec
-from eval.summarizers.baselines import LeadSummarizer, PredictionsSummarizer
+from sumbench.gates import check_gates, parse_gates
+from sumbench.records import RunResult
+from sumbench.references import load_jsonl
+from sumbench.reports import FORMATS, write_reports
+from sumbench.reports.markdown import cell
+from sumbench.run import evaluate
+from sumbench.scoring import RougeSpec
+from sumbench.summarizers.baselines import LeadSummarizer, PredictionsSummarizer
 
 from .conftest import CNNDM
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from eval.cache import CachedSummarizer, ResponseCache
-from eval.records import Example, Generation
+from sumbench.cache import CachedSummarizer, ResponseCache
+from sumbench.records import Example, Generation
 
 from .conftest import CNNDM
 
@@ -26,7 +26,7 @@ N_DOCS = 6  # after the first commit, 5 more documents to generate: far longer t
 
 
 def _cmd(out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "eval", "run", "--data", str(CNNDM), "--limit", str(N_DOCS),
+    return [sys.executable, "-m", "sumbench", "run", "--data", str(CNNDM), "--limit", str(N_DOCS),
             "--batch-size", "1", "--max-new-tokens", "16", "--max-input-tokens", "120",
             "--quiet", "--out", str(out), *extra]
 
@@ -114,6 +114,7 @@ def test_ctrl_c_exits_130_and_keeps_finished_documents(default_model, model_cach
 class _Counting:
     name = "counting"
     runs_model = True
+    batch_size = None
 
     def __init__(self) -> None:
         self.calls: list[str] = []

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from eval.errors import InputError
-from eval.references import load_jsonl
-from eval.run import evaluate
-from eval.runio import read_run, write_run
-from eval.scoring import RougeSpec
-from eval.summarizers.baselines import LeadSummarizer
+from sumbench.errors import InputError
+from sumbench.references import load_jsonl
+from sumbench.run import evaluate
+from sumbench.runio import read_run, write_run
+from sumbench.scoring import RougeSpec
+from sumbench.summarizers.baselines import LeadSummarizer
 
 from .conftest import CNNDM
 

@@ -7,11 +7,11 @@ import random
 import pytest
 from rouge_score import rouge_scorer
 
-from eval import scoring
-from eval.errors import ScoringMismatchError
-from eval.records import Score
-from eval.scoring import RougeSpec, score, score_batch
-from eval.text import sentence_lines
+from sumbench import scoring
+from sumbench.errors import ScoringMismatchError
+from sumbench.records import Score
+from sumbench.scoring import RougeSpec, score, score_batch
+from sumbench.text import sentence_lines
 
 NO_STEM = RougeSpec(use_stemmer=False)
 
@@ -150,9 +150,9 @@ def test_coverage_warning_names_documents():
 
 
 def test_bad_spec_is_refused():
-    from eval.errors import SumbenchError
+    from sumbench.errors import SumbenchError
 
-    with pytest.raises(SumbenchError, match="unknown ROUGE type"):
+    with pytest.raises(SumbenchError, match=r"`rouge_types` has unknown type\(s\)"):
         RougeSpec(rouge_types=("rouge7x",))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from eval.stats import mean_interval, paired_test
+from sumbench.stats import mean_interval, paired_test
 
 
 def test_mean_is_exact_not_bootstrap_mid():
@@ -98,3 +98,10 @@ def test_paired_interval_is_the_bootstrap_of_the_deltas():
     flipped = paired_test(base=new, new=base, seed=5)
     assert flipped.mean_delta == pytest.approx(-r.mean_delta, abs=1e-15)
     assert flipped.p_value == pytest.approx(r.p_value)
+
+
+def test_one_document_is_never_significant():
+    r = paired_test(base=[0.2], new=[0.6])
+    assert (r.mean_delta, r.low, r.high, r.p_value, r.n) == (pytest.approx(0.4),
+                                                             pytest.approx(0.4),
+                                                             pytest.approx(0.4), 1.0, 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from eval.text import segment, sentence_lines, split_sentences
+from sumbench.text import segment, sentence_lines, split_sentences
 
 
 @pytest.mark.parametrize(("text", "sentences"), [

@@ -1,25 +1,30 @@
 """Report writers. Every file is written atomically inside the run folder.
 
-``FORMATS`` maps a ``--report`` name to its file name and renderer. Markdown is also
-appended to ``$GITHUB_STEP_SUMMARY`` when that variable is set (GitHub Actions).
+The registry of formats: ``FORMATS`` maps a ``--report`` name to its file name and
+renderer, ``COMPARISON_FORMATS`` the same for ``compare``. A new format is one module
+plus one line in a table. Markdown is also appended to ``$GITHUB_STEP_SUMMARY`` when
+that variable is set (GitHub Actions).
 """
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from eval.fileio import atomic_write_json, atomic_write_text, inside
-from eval.gates import GateResult
-from eval.records import RunResult
-from eval.reports import console, csvfile, html, junit, markdown
+from sumbench.errors import SettingError
+from sumbench.fileio import atomic_write_text, inside
+from sumbench.gates import GateResult
+from sumbench.records import RunResult
+from sumbench.reports import console, csvfile, html, junit, markdown
 
 if TYPE_CHECKING:
-    from eval.compare import Comparison
+    from sumbench.compare import Comparison
 
-__all__ = ["FORMATS", "console", "write_comparison", "write_reports"]
+__all__ = ["COMPARISON_FORMATS", "FORMATS", "console", "parse_formats", "write_comparison",
+           "write_reports"]
 
 Renderer = Callable[[RunResult, list[GateResult]], str]
 FORMATS: dict[str, tuple[str, Renderer]] = {
@@ -32,7 +37,20 @@ COMPARISON_FORMATS: dict[str, tuple[str, Callable[[Comparison], str]]] = {
     "md": ("compare.md", markdown.comparison_summary),
     "junit": ("compare-junit.xml", junit.comparison_junit),
     "html": ("compare.html", html.comparison_html),
+    "json": ("compare.json",
+             lambda c: json.dumps(c.as_dict(), indent=2, ensure_ascii=False) + "\n"),
 }
+
+
+def parse_formats(text: str | None, table: Mapping[str, object], setting_name: str
+                  ) -> list[str]:
+    """``md,html`` to a list of names, each checked against ``table``."""
+    names = [f.strip() for f in (text or "").split(",") if f.strip()]
+    unknown = [n for n in names if n not in table]
+    if unknown:
+        raise SettingError(setting_name, f"has unknown format(s) {unknown}; choose from "
+                           f"{', '.join(table)}")
+    return names
 
 
 def _append_step_summary(text: str) -> None:
@@ -55,17 +73,8 @@ def write_reports(run_dir: Path, result: RunResult, formats: list[str],
 
 
 def write_comparison(out_dir: Path, comparison: Comparison, formats: list[str]) -> list[Path]:
-    from eval.errors import SumbenchError
-
     written = []
     for name in formats:
-        if name == "json":
-            written.append(atomic_write_json(inside(out_dir, "compare.json"),
-                                             comparison.as_dict()))
-            continue
-        if name not in COMPARISON_FORMATS:
-            raise SumbenchError(f"unknown comparison report {name!r}; choose from "
-                                f"{[*COMPARISON_FORMATS, 'json']}")
         filename, render = COMPARISON_FORMATS[name]
         text = render(comparison)
         written.append(atomic_write_text(inside(out_dir, filename), text))

@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eval.gates import GateResult
-from eval.records import RunResult
+from sumbench.gates import GateResult
+from sumbench.records import RunResult
 
 if TYPE_CHECKING:
-    from eval.compare import Comparison
+    from sumbench.compare import Comparison
 
 
 @contextlib.contextmanager
@@ -58,6 +58,7 @@ def print_run(result: RunResult, run_dir: Path, gates: list[GateResult]) -> None
         table.add_row(rouge_type, *(f"{iv.mean:.4f} [{iv.low:.4f}, {iv.high:.4f}]"
                                     for iv in by_stat.values()))
     console.print(table)
+    console.print(f"signature: {result.signature}", markup=False, soft_wrap=True)
     for warning in result.warnings:
         # one warning, one line in logs (grep-able); wrapped only for a person at a terminal
         console.print(f"[yellow]warning:[/yellow] {warning}", markup=True,

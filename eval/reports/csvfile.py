@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
-from eval.records import RunResult
-from eval.scoring import STATISTICS
+from sumbench.records import RunResult
+from sumbench.scoring import STATISTICS
 
 
 def samples_csv(result: RunResult) -> str:

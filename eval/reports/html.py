@@ -15,11 +15,11 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from eval.records import RunResult
+from sumbench.records import RunResult
 
 if TYPE_CHECKING:
-    from eval.compare import Comparison
-    from eval.gates import GateResult
+    from sumbench.compare import Comparison
+    from sumbench.gates import GateResult
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -185,7 +185,7 @@ SCRIPT = """
 def _env() -> Any:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    return Environment(loader=PackageLoader("eval", "templates"),
+    return Environment(loader=PackageLoader("sumbench", "templates"),
                        autoescape=select_autoescape(default=True, default_for_string=True),
                        trim_blocks=True, lstrip_blocks=True)
 

@@ -13,11 +13,11 @@ import socket
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
-from eval.gates import GateResult
-from eval.records import RunResult
+from sumbench.gates import GateResult
+from sumbench.records import RunResult
 
 if TYPE_CHECKING:
-    from eval.compare import Comparison
+    from sumbench.compare import Comparison
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -26,11 +26,17 @@ def _xml_text(text: str) -> str:
     return _XML_INVALID.sub("\ufffd", str(text))
 
 
-def _suite(parent: ET.Element, name: str, timestamp: str) -> ET.Element:
-    return ET.SubElement(parent, "testsuite", {
+def _suite(parent: ET.Element, name: str, timestamp: str,
+           properties: dict[str, str] | None = None) -> ET.Element:
+    suite = ET.SubElement(parent, "testsuite", {
         "name": _xml_text(name), "timestamp": timestamp[:19] or "1970-01-01T00:00:00",
         "hostname": _xml_text(socket.gethostname() or "localhost"),
         "tests": "0", "failures": "0", "errors": "0", "skipped": "0", "time": "0"})
+    if properties:
+        node = ET.SubElement(suite, "properties")
+        for key, value in properties.items():
+            ET.SubElement(node, "property", {"name": key, "value": _xml_text(value)})
+    return suite
 
 
 def _case(suite: ET.Element, classname: str, name: str, output: str,
@@ -56,7 +62,7 @@ def _finish(root: ET.Element) -> str:
 def run_junit(result: RunResult, gates: list[GateResult]) -> str:
     root = ET.Element("testsuites", {"name": "sumbench"})
     stamp = str(result.timings.get("started_at", ""))
-    docs = _suite(root, "sumbench.documents", stamp)
+    docs = _suite(root, "sumbench.documents", stamp, {"sumbench.signature": result.signature})
     for d in result.documents:
         scores = "\n".join(f"{t}: P={s.precision:.4f} R={s.recall:.4f} F1={s.fmeasure:.4f}"
                            for t, s in d.scores.items())
@@ -74,7 +80,9 @@ def run_junit(result: RunResult, gates: list[GateResult]) -> str:
 
 def comparison_junit(comparison: Comparison) -> str:
     root = ET.Element("testsuites", {"name": "sumbench-compare"})
-    suite = _suite(root, "sumbench.compare", "")
+    base, new = comparison.signatures
+    suite = _suite(root, "sumbench.compare", "", {"sumbench.signature.base": base,
+                                                   "sumbench.signature.new": new})
     for m in comparison.metrics:
         d = m.delta
         text = (f"{m.metric}: base {m.base_mean:.4f}, new {m.new_mean:.4f}, delta "

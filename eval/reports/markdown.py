@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from eval.gates import GateResult
-from eval.records import RunResult
+from sumbench.gates import GateResult
+from sumbench.records import RunResult
 
 if TYPE_CHECKING:
-    from eval.compare import Comparison
+    from sumbench.compare import Comparison
 
 # Inside a table cell only these are markup (a cell never starts a line, so "#", "-",
 # "+" and "1." cannot start a heading or list); "<", ">" and "&" become entities.
@@ -33,7 +33,8 @@ def run_summary(result: RunResult, gates: list[GateResult], lowest: int = 5) -> 
     for rouge_type, by_stat in result.scores.items():
         lines.append(f"| {rouge_type} | " + " | ".join(
             f"{iv.mean:.4f} [{iv.low:.4f}, {iv.high:.4f}]" for iv in by_stat.values()) + " |")
-    lines += ["", "Mean over documents [95% bootstrap interval]."]
+    lines += ["", "Mean over documents [95% bootstrap interval].",
+              f"Signature: {cell(result.signature, 600)}"]
     if gates:
         lines += ["", "| gate | value | bound | result |", "| --- | ---: | ---: | --- |"]
         for g in gates:
@@ -81,7 +82,8 @@ def comparison_summary(comparison: Comparison) -> str:
                      f"[{d.low:+.4f}, {d.high:+.4f}] | {d.p_value:.4f} | "
                      f"{icons.get(m.verdict, '⚪')} {m.verdict} |")
     lines += ["", f"Paired sign-flip permutation test, alpha {c.alpha}; tolerated drop "
-              f"{c.max_drop}. Interval: paired bootstrap of the mean per-document delta."]
+              f"{c.max_drop}. Interval: paired bootstrap of the mean per-document delta.",
+              f"Signatures: base {cell(c.signatures[0], 600)}; new {cell(c.signatures[1], 600)}"]
     if c.differences:
         lines += ["", "| setting | base | new |", "| --- | --- | --- |"]
         lines += [f"| {cell(k)} | {cell(str(a))} | {cell(str(b))} |"

@@ -1,27 +1,62 @@
 """Summarizers: anything that turns a batch of examples into generations, in order.
 
-``REGISTRY`` maps the ``--summarizer`` name to the class; the CLI builds one from
-its options. Heavy imports (torch, transformers) happen inside ``hf`` only.
+``REGISTRY`` maps each ``--summarizer`` name to the class that implements it, imported
+only when used (torch and transformers load inside ``hf`` alone). A new summarizer is one
+new module here plus one line in the table; it builds itself from the run's options
+with ``from_options``.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from eval.records import Example, Generation
+from sumbench.records import Example, Generation
+
+if TYPE_CHECKING:
+    from sumbench.options import RunOptions
+
+REGISTRY: dict[str, str] = {
+    "hf": "sumbench.summarizers.hf:HFSummarizer",
+    "lead": "sumbench.summarizers.baselines:LeadSummarizer",
+    "predictions": "sumbench.summarizers.baselines:PredictionsSummarizer",
+}
 
 
 @runtime_checkable
 class Summarizer(Protocol):
-    """Batch in, list out, same order. ``describe`` goes into results.json."""
+    """A batch in, a list out, in the same order; ``describe`` goes into results.json."""
 
     name: str
-    runs_model: bool  # True when it generates text; throughput is reported only then
+    runs_model: bool  # True when it generates text: throughput is reported only then
+    batch_size: int | None  # documents per chunk committed to the cache; None: all at once
+
+    @classmethod
+    def from_options(cls, options: RunOptions, examples: Sequence[Example]) -> Summarizer:
+        """Build from the run's options (and the suite, for summarizers that need it)."""
+        ...
 
     def summarize(self, examples: Sequence[Example]) -> list[Generation]: ...
 
-    def describe(self) -> dict[str, Any]: ...
+    def describe(self) -> dict[str, Any]:
+        """What decides the outputs, for the spec: never timings."""
+        ...
+
+    def fingerprint(self) -> str | None:
+        """What the response cache keys outputs by; None: outputs are not cached."""
+        ...
+
+    def plan(self, n_documents: int) -> None:
+        """Told the run's size before the first batch (a model may size its run)."""
+        ...
+
+    def timings(self) -> dict[str, float]:
+        """Seconds spent outside summarize() calls, such as loading a model."""
+        ...
 
 
-NAMES = ("hf", "lead", "predictions")
+def summarizer_class(name: str) -> type[Summarizer]:
+    """The class registered under ``name``, imported now."""
+    module, _, attribute = REGISTRY[name].partition(":")
+    return getattr(importlib.import_module(module), attribute)  # type: ignore[no-any-return]

@@ -3,22 +3,45 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from eval.records import Example, Generation
-from eval.text import split_sentences
+from sumbench import defaults
+from sumbench.errors import check_at_least
+from sumbench.records import Example, Generation
+from sumbench.text import split_sentences
+
+if TYPE_CHECKING:
+    from sumbench.options import RunOptions
 
 
-class LeadSummarizer:
+class _CopiesText:
+    """What both baselines share: no model, nothing to cache, no set-up."""
+
+    runs_model = False
+    batch_size: int | None = None
+
+    def fingerprint(self) -> str | None:
+        return None  # instant to recompute: nothing goes in the response cache
+
+    def plan(self, n_documents: int) -> None:
+        return None
+
+    def timings(self) -> dict[str, float]:
+        return {}
+
+
+class LeadSummarizer(_CopiesText):
     """The first k sentences of the article: the standard extractive baseline."""
 
     name = "lead"
-    runs_model = False
 
-    def __init__(self, k: int = 3) -> None:
-        if k < 1:
-            raise ValueError(f"--lead-sentences must be at least 1, got {k}")
+    def __init__(self, k: int = defaults.LEAD_SENTENCES) -> None:
+        check_at_least("lead_sentences", k)
         self.k = k
+
+    @classmethod
+    def from_options(cls, options: RunOptions, examples: Sequence[Example]) -> LeadSummarizer:
+        return cls(options.lead_sentences)
 
     def summarize(self, examples: Sequence[Example]) -> list[Generation]:
         out = []
@@ -32,16 +55,25 @@ class LeadSummarizer:
                 "sentence_splitter": "article lines, each split by pysbd"}
 
 
-class PredictionsSummarizer:
+class PredictionsSummarizer(_CopiesText):
     """Summaries produced elsewhere, read from a JSONL file of ``id``/``prediction``."""
 
     name = "predictions"
-    runs_model = False
 
     def __init__(self, predictions: Mapping[str, str], source: str, source_sha256: str) -> None:
         self.predictions = dict(predictions)
         self.source = source
         self.source_sha256 = source_sha256
+
+    @classmethod
+    def from_options(cls, options: RunOptions, examples: Sequence[Example]
+                     ) -> PredictionsSummarizer:
+        from sumbench.models import sha256_file
+        from sumbench.references import load_predictions
+
+        assert options.predictions is not None  # RunOptions checks it
+        preds = load_predictions(options.predictions, [ex.id for ex in examples])
+        return cls(preds, str(options.predictions), sha256_file(options.predictions))
 
     def summarize(self, examples: Sequence[Example]) -> list[Generation]:
         return [Generation(ex.id, self.predictions[ex.id],

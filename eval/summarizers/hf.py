@@ -15,12 +15,16 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from eval.errors import ModelError
-from eval.models import ResolvedModel, quiet_libraries
-from eval.records import Example, Generation
-from eval.summarizers.cleanup import CLEANUP_VERSION, clean_prediction
+from sumbench import defaults
+from sumbench.errors import ModelError, SettingError, check_at_least, check_choice
+from sumbench.models import ResolvedModel, quiet_libraries
+from sumbench.records import Example, Generation
+from sumbench.summarizers.cleanup import CLEANUP_VERSION, clean_prediction
+
+if TYPE_CHECKING:
+    from sumbench.options import RunOptions
 
 # Measured on an H200 (bench/README.md): compiling (static KV cache + torch.compile) cost
 # 35-53 s; at batch 256 it then saved 0.57 s per batch (5,561 vs 4,610 docs/min), which
@@ -31,35 +35,30 @@ COMPILE_MIN_DOCS = 16000
 COMPILE_MAX_BATCH = 256
 CPU_BATCH_SIZE = 32
 CUDA_BATCH_SIZE = 512
-DEFAULT_PROMPT = "Write a short summary of this article:\n\n{article}"
 
 
 @dataclass(frozen=True)
 class GenerationSettings:
     """Everything that shapes the model's output; all of it is saved with the results."""
 
-    max_new_tokens: int = 96
-    num_beams: int = 1
+    max_new_tokens: int = defaults.MAX_NEW_TOKENS
+    num_beams: int = defaults.NUM_BEAMS
     max_input_tokens: int | None = None  # article tokens kept; None: what fits the context
     batch_size: int | None = None  # None: CPU_BATCH_SIZE or CUDA_BATCH_SIZE
     compile: str = "auto"  # CUDA only: static KV cache + torch.compile; see COMPILE_MIN_DOCS
     device: str = "auto"
     dtype: str = "auto"
-    seed: int = 0
-    prompt: str = DEFAULT_PROMPT
+    seed: int = defaults.SEED
+    prompt: str = defaults.PROMPT
     system_prompt: str | None = None
 
     def __post_init__(self) -> None:
         if "{article}" not in self.prompt:
-            raise ModelError("the prompt must contain the placeholder {article}")
-        for name in ("max_new_tokens", "num_beams", "batch_size"):
-            value = getattr(self, name)
-            if value is not None and value < 1:
-                raise ModelError(f"--{name.replace('_', '-')} must be at least 1")
-        if self.compile not in ("auto", "on", "off"):
-            raise ModelError(f"--compile must be auto, on or off, got {self.compile!r}")
-        if self.max_input_tokens is not None and self.max_input_tokens < 1:
-            raise ModelError("--max-input-tokens must be at least 1")
+            raise SettingError("prompt", "must contain the placeholder {article}")
+        for name in ("max_new_tokens", "num_beams", "batch_size", "max_input_tokens"):
+            check_at_least(name, getattr(self, name))
+        check_choice("compile", self.compile, defaults.COMPILE_MODES)
+        check_choice("dtype", self.dtype, defaults.DTYPES)
 
 
 def _resolve_device(device: str) -> str:
@@ -75,12 +74,8 @@ def _resolve_dtype(dtype: str, device: str) -> Any:
 
     if dtype == "auto":
         return torch.bfloat16 if device.startswith("cuda") else torch.float32
-    try:
-        return {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16,
-                "bf16": torch.bfloat16, "float16": torch.float16, "fp16": torch.float16}[dtype]
-    except KeyError:
-        raise ModelError(f"unknown --dtype {dtype!r}; use auto, float32, bfloat16 or float16"
-                         ) from None
+    return {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16,
+            "bf16": torch.bfloat16, "float16": torch.float16, "fp16": torch.float16}[dtype]
 
 
 class HFSummarizer:
@@ -88,6 +83,7 @@ class HFSummarizer:
 
     name = "hf"
     runs_model = True
+    batch_size: int
 
     def __init__(self, model: ResolvedModel, settings: GenerationSettings, *,
                  trust_remote_code: bool = False, allow_pickle: bool = False) -> None:
@@ -103,6 +99,24 @@ class HFSummarizer:
         self._model: Any = None
         self._tokenizer: Any = None
         self.load_seconds = 0.0
+
+    @classmethod
+    def from_options(cls, options: RunOptions, examples: Sequence[Example]) -> HFSummarizer:
+        from sumbench.models import resolve_model
+
+        settings = GenerationSettings(
+            max_new_tokens=options.max_new_tokens, num_beams=options.num_beams,
+            max_input_tokens=options.max_input_tokens, batch_size=options.batch_size,
+            compile=options.compile, device=options.device, dtype=options.dtype,
+            seed=options.seed, prompt=options.prompt or defaults.PROMPT,
+            system_prompt=options.system_prompt)
+        resolved = resolve_model(options.model, trust_remote_code=options.trust_remote_code,
+                                 allow_pickle=options.allow_pickle, revision=options.revision)
+        return cls(resolved, settings, trust_remote_code=options.trust_remote_code,
+                   allow_pickle=options.allow_pickle)
+
+    def timings(self) -> dict[str, float]:
+        return {"model_load_s": round(self.load_seconds, 3)}
 
     def plan(self, n_documents: int) -> None:
         """Decide whether to compile, from the run's size and batch (see COMPILE_MIN_DOCS)."""
@@ -145,7 +159,6 @@ class HFSummarizer:
             info["architecture"] = type(self._model).__name__
             info["encoder_decoder"] = self.is_encoder_decoder
             info["uses_chat_template"] = self.uses_chat_template
-            info["load_seconds"] = round(self.load_seconds, 3)
         return info
 
     # -- loading ----------------------------------------------------------------------
@@ -254,8 +267,8 @@ class HFSummarizer:
                                                 else self.settings.max_new_tokens)
         budget = min(room, self.settings.max_input_tokens or room)
         if budget < 1:
-            raise ModelError(f"the prompt and --max-new-tokens leave no room for the article "
-                             f"in this model's {self.context_limit}-token context")
+            raise SettingError("max_new_tokens", f"and the prompt leave no room for the "
+                               f"article in this model's {self.context_limit}-token context")
         article_ids = tok(list(articles), add_special_tokens=False)["input_ids"]
         texts, cut = [], []
         for article, ids in zip(articles, article_ids, strict=True):

@@ -1,0 +1,28 @@
+"""Every user-facing default, written once: the CLI, the Python API, the settings
+dataclasses and the summarizers all read them from here."""
+
+from __future__ import annotations
+
+ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
+STATISTICS = ("precision", "recall", "fmeasure")
+
+MAX_NEW_TOKENS = 96
+NUM_BEAMS = 1
+LEAD_SENTENCES = 3
+PROMPT = "Write a short summary of this article:\n\n{article}"
+SEED = 0
+
+CONFIDENCE = 0.95  # bootstrap intervals of means and of paired deltas
+N_RESAMPLES = 2000  # bootstrap resamples for an interval
+N_PERMUTATIONS = 9999  # sign-flip resamples for compare's p-value (exact when 2**n is less)
+ALPHA = 0.05  # compare's significance level
+TOP_DROPS = 5  # compare: how many of the largest drops to list
+
+# Values an option may take, declared once for the CLI's choices and the checks below.
+DEVICES_HELP = "auto, cpu, cuda, cuda:N"
+DTYPES = ("auto", "float32", "fp32", "bfloat16", "bf16", "float16", "fp16")
+COMPILE_MODES = ("auto", "on", "off")
+TOKENIZERS = ("default", "unicode")
+MULTI_REFERENCE = ("max", "mean")
+ROUGE_ENGINES = ("auto", "fast", "reference")
+GATE_ON = ("mean", "low")

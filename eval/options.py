@@ -1,0 +1,77 @@
+"""The run's settings as one frozen dataclass, checked when it is built: a bad value is
+refused before any file is read or any model is fetched."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sumbench import defaults
+from sumbench.errors import SettingError, check_at_least, check_choice
+
+_DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything ``sumbench run`` (or ``sumbench.evaluate``) was asked to do."""
+
+    out: Path | None = None  # the run folder; None: write nothing (the Python API)
+    references: Path = Path("references")
+    data: Path | None = None
+    limit: int | None = None
+    summarizer: str = "hf"
+    predictions: Path | None = None
+    lead_sentences: int = defaults.LEAD_SENTENCES
+    model: str | None = None
+    revision: str | None = None
+    prompt: str | None = None
+    system_prompt: str | None = None
+    max_new_tokens: int = defaults.MAX_NEW_TOKENS
+    num_beams: int = defaults.NUM_BEAMS
+    max_input_tokens: int | None = None
+    batch_size: int | None = None
+    compile: str = "auto"
+    device: str = "auto"
+    dtype: str = "auto"
+    seed: int = defaults.SEED
+    stemmer: bool = True
+    tokenizer: str = "default"
+    multi_reference: str = "max"
+    rouge_types: str = ",".join(defaults.ROUGE_TYPES)
+    rouge_engine: str = "auto"
+    cache: bool = True
+    cache_file: Path | None = None
+    trust_remote_code: bool = False
+    allow_pickle: bool = False
+    quiet: bool = False
+    argv: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        from sumbench.summarizers import REGISTRY
+
+        check_choice("summarizer", self.summarizer, tuple(REGISTRY))
+        check_choice("dtype", self.dtype, defaults.DTYPES)
+        check_choice("compile", self.compile, defaults.COMPILE_MODES)
+        check_choice("tokenizer", self.tokenizer, defaults.TOKENIZERS)
+        check_choice("multi_reference", self.multi_reference, defaults.MULTI_REFERENCE)
+        check_choice("rouge_engine", self.rouge_engine, defaults.ROUGE_ENGINES)
+        if not _DEVICE.match(self.device):
+            raise SettingError("device", f"must be {defaults.DEVICES_HELP}; got {self.device!r}")
+        for name in ("limit", "lead_sentences", "max_new_tokens", "num_beams",
+                     "max_input_tokens", "batch_size"):
+            check_at_least(name, getattr(self, name))
+        if self.summarizer != "predictions" and self.predictions is not None:
+            raise SettingError("predictions", "is only for the summarizer 'predictions'")
+        if self.summarizer == "predictions" and self.predictions is None:
+            raise SettingError("predictions", "is needed by the summarizer 'predictions': a "
+                               "JSONL file of id and prediction")
+        if self.prompt is not None and "{article}" not in self.prompt:
+            raise SettingError("prompt", "must contain the placeholder {article}")
+        if self.out is not None and self.out.exists() and not self.out.is_dir():
+            raise SettingError("out", f"{self.out} exists and is not a folder")
+
+    @property
+    def rouge_type_list(self) -> tuple[str, ...]:
+        return tuple(t.strip() for t in self.rouge_types.split(",") if t.strip())

@@ -1,0 +1,77 @@
+"""The reproducibility signature: one compact line of everything that decides a score,
+printed with every results table, as sacrebleu prints one with every BLEU.
+
+    sumbench:0.1.0|rouge:rouge-score-0.1.2|types:rouge1,rouge2,rougeL,rougeLsum|stem:porter|
+    tok:default|split:pysbd-0.3|multiref:max|agg:mean+boot95%-2000-seed0|refs:3f2a9c1d04b7
+
+``compare`` reads the fields back: runs whose ROUGE implementation, types, stemmer,
+tokenizer, splitter, multi-reference policy or references differ are not comparable.
+The version, aggregation and seed are shown but do not change per-document scores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+# fields that decide per-document scores; two runs compare only if these match
+SCORE_FIELDS = ("rouge", "types", "stem", "tok", "split", "multiref", "refs")
+
+
+@dataclass(frozen=True)
+class Signature:
+    sumbench: str  # the version that computed the scores
+    rouge: str  # implementation and version, e.g. rouge-score-0.1.2
+    types: str  # ROUGE types, comma-separated
+    stem: str  # porter or none
+    tok: str  # default or unicode
+    split: str  # the sentence splitter for Lsum
+    multiref: str  # max or mean
+    agg: str  # aggregate: exact mean + bootstrap level, resamples and seed
+    refs: str  # the first 12 hex digits of the digest over document ids and references
+
+    def __str__(self) -> str:
+        return "|".join(f"{f.name}:{getattr(self, f.name)}" for f in fields(self))
+
+    @classmethod
+    def parse(cls, text: str) -> Signature:
+        """The inverse of ``str``; ValueError names what is wrong."""
+        values = {}
+        for part in text.split("|"):
+            key, sep, value = part.partition(":")
+            if not sep:
+                raise ValueError(f"signature field {part!r} has no ':'")
+            values[key] = value
+        names = [f.name for f in fields(cls)]
+        missing = [n for n in names if n not in values]
+        if missing:
+            raise ValueError(f"signature lacks {missing}")
+        return cls(**{n: values[n] for n in names})
+
+    def score_differences(self, other: Signature) -> dict[str, tuple[str, str]]:
+        """The fields that decide scores and differ: (this run's, the other's)."""
+        mine, theirs = asdict(self), asdict(other)
+        return {k: (mine[k], theirs[k]) for k in SCORE_FIELDS if mine[k] != theirs[k]}
+
+
+def short_splitter(splitter: str) -> str:
+    """The recorded splitter's name and version, without its explanation."""
+    return splitter.split(" ", 1)[0]
+
+
+def from_spec(spec: dict, versions: dict) -> Signature:
+    """Build the signature from a run's spec and package versions (as results.json holds
+    them), so older run folders get one the same way new runs do."""
+    rouge = spec["rouge"]
+    aggregation = spec["aggregation"]
+    level = aggregation["interval"].split("%", 1)[0]  # "95% percentile bootstrap"
+    return Signature(
+        sumbench=str(versions.get("sumbench", "?")),
+        rouge=f"rouge-score-{versions.get('rouge-score', '?')}",
+        types=",".join(rouge["rouge_types"]),
+        stem="porter" if rouge["use_stemmer"] else "none",
+        tok=str(rouge["tokenizer"]),
+        split=short_splitter(str(rouge["splitter"])),
+        multiref=str(rouge["multi_reference"]),
+        agg=f"mean+boot{level}%-{aggregation['n_resamples']}-seed{aggregation['seed']}",
+        refs=str(spec["document_ids_and_references_sha256"])[:12],
+    )
