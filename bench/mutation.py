@@ -42,6 +42,8 @@ pytest_add_cli_args = ["-m", "not slow", "-x", "-q", "-p", "no:cacheprovider"]
 # torch runs on both cores, so CPU time outruns mutmut's estimate from wall time; a
 # generous constant keeps slow model tests from reading as hangs
 timeout_constant = 60
+# torch is not fork-safe once its thread pool runs: fork workers from a clean server
+process_isolation = "forkserver"
 
 [tool.pytest.ini_options]
 testpaths = ["tests"]

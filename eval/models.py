@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sumbench.errors import ModelError
+from sumbench.errors import ModelError, setting
 from sumbench.fileio import file_mode, folder_mode
 
 DEFAULT_MODEL = "smollm2-135m-instruct"
@@ -226,14 +226,15 @@ def check_folder_is_safe(path: Path, *, trust_remote_code: bool, allow_pickle: b
     if not trust_remote_code and (config.get("auto_map") or _has_python_files(path)):
         raise ModelError(
             f"{path}: this model asks to run its own Python code (auto_map in config.json or "
-            "*.py files); refused. Pass --trust-remote-code only if you trust its author")
+            f"*.py files); refused. Set {setting('trust_remote_code')} only if you trust its "
+            "author")
     has_safe = any(path.glob("*.safetensors")) or any(path.glob("*.gguf"))
     has_pickle = any((path / name).exists() for name in PICKLE_WEIGHTS) or any(
         path.glob("*.bin")) or any(path.glob("*.pt")) or any(path.glob("*.pth"))
     if not has_safe and has_pickle and not allow_pickle:
         raise ModelError(
             f"{path}: only pickle weights (*.bin/*.pt) found; loading them can run arbitrary "
-            "code, so sumbench refuses. Convert to safetensors, or pass --allow-pickle "
+            f"code, so sumbench refuses. Convert to safetensors, or set {setting('allow_pickle')} "
             "if you trust the file")
     if not has_safe and not has_pickle:
         raise ModelError(f"{path}: no weights found (*.safetensors)")
@@ -263,7 +264,8 @@ def resolve_model(name: str | None, *, trust_remote_code: bool = False,
     path = Path(name).expanduser()
     if path.exists():
         if not path.is_dir():
-            raise ModelError(f"{path}: --model must be a folder (or a Hub id), not a file")
+            raise ModelError(f"{path}: {setting('model')} must be a folder (or a Hub id), "
+                             "not a file")
         check_folder_is_safe(path, trust_remote_code=trust_remote_code,
                              allow_pickle=allow_pickle)
         return ResolvedModel(name, path.resolve(), fingerprint_folder(path), "local")

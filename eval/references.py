@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from sumbench.errors import InputError
+from sumbench.errors import InputError, SettingError, setting
 from sumbench.records import Example
 
 ARTICLE_FILE = "article.txt"
@@ -81,9 +81,9 @@ def load_folder_suite(root: Path) -> list[Example]:
     """Read ``root/<doc-id>/article.txt`` and ``root/<doc-id>/reference*.txt``."""
     if not root.exists():
         raise InputError(str(root), "folder not found",
-                         "pass --references DIR or --data FILE.jsonl")
+                         f"pass {setting('references')} DIR or {setting('data')} FILE.jsonl")
     if not root.is_dir():
-        raise InputError(str(root), "is not a folder", "use --data for a JSONL file")
+        raise InputError(str(root), "is not a folder", f"use {setting('data')} for a JSONL file")
     doc_dirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not doc_dirs:
         raise InputError(str(root), "no document folders found",
@@ -184,7 +184,7 @@ def load_examples(*, data: Path | None, references_dir: Path, limit: int | None 
     _check_unique(examples)
     if limit is not None:
         if limit < 1:
-            raise InputError("--limit", f"must be at least 1, got {limit}")
+            raise SettingError("limit", f"must be at least 1; got {limit}")
         examples = examples[:limit]
     return examples
 
@@ -216,7 +216,7 @@ def load_predictions(path: Path, expected_ids: Sequence[str]) -> dict[str, str]:
     if problems:
         raise InputError(str(path), "; ".join(problems),
                          "every document needs exactly one prediction with a matching id "
-                         "(use --limit on both sides consistently)")
+                         f"(use {setting('limit')} on both sides consistently)")
     return predictions
 
 

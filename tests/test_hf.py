@@ -90,7 +90,7 @@ def test_remote_code_model_is_refused(tiny_causal: Path, tmp_path: Path):
     config["auto_map"] = {"AutoModelForCausalLM": "modeling_evil.EvilModel"}
     (folder / "config.json").write_text(json.dumps(config))
     (folder / "modeling_evil.py").write_text("import os\nos.system('touch /tmp/pwned')\n")
-    with pytest.raises(ModelError, match=r"asks to run its own Python code.*--trust-remote-code"):
+    with pytest.raises(ModelError, match=r"asks to run its own Python code.*`trust_remote_code`"):
         resolve_model(str(folder))
 
 
@@ -99,7 +99,7 @@ def test_pickle_only_model_is_refused(tiny_causal: Path, tmp_path: Path):
     shutil.copytree(tiny_causal, folder)
     (folder / "model.safetensors").unlink()
     (folder / "pytorch_model.bin").write_bytes(b"not really a pickle")
-    with pytest.raises(ModelError, match=r"only pickle weights.*--allow-pickle"):
+    with pytest.raises(ModelError, match=r"only pickle weights.*`allow_pickle`"):
         resolve_model(str(folder))
 
 
@@ -276,33 +276,35 @@ def test_fingerprint_changes_with_everything_that_decides_the_output(tiny_causal
     assert HFSummarizer(model, GenerationSettings()).fingerprint() != base
 
 
-def test_remote_code_is_refused_on_auto_map_alone(tiny_causal: Path, tmp_path: Path):
-    folder = tmp_path / "auto-map"
-    shutil.copytree(tiny_causal, folder)
-    config = json.loads((folder / "config.json").read_text())
-    config["auto_map"] = {"AutoModelForCausalLM": "modeling_x.X"}
-    (folder / "config.json").write_text(json.dumps(config))
-    with pytest.raises(ModelError, match="asks to run its own Python code"):
-        resolve_model(str(folder))
-    assert resolve_model(str(folder), trust_remote_code=True).source == "local"
+def _variant(tiny: Path, folder: Path, *, config: dict | None = None,
+             add: dict[str, str] | None = None, remove: tuple[str, ...] = ()) -> str:
+    """A copy of the tiny model with its config changed, files added or removed."""
+    shutil.copytree(tiny, folder)
+    if config:
+        (folder / "config.json").write_text(json.dumps(
+            {**json.loads((folder / "config.json").read_text()), **config}))
+    for name, text in (add or {}).items():
+        (folder / name).write_text(text)
+    for name in remove:
+        (folder / name).unlink()
+    return str(folder)
 
 
-def test_remote_code_is_refused_on_python_files_alone(tiny_causal: Path, tmp_path: Path):
-    folder = tmp_path / "py-files"
-    shutil.copytree(tiny_causal, folder)
-    (folder / "tokenization_x.py").write_text("raise SystemExit('ran')\n")
+@pytest.mark.parametrize("change", [
+    {"config": {"auto_map": {"AutoModelForCausalLM": "modeling_x.X"}}},
+    {"add": {"tokenization_x.py": "raise SystemExit('ran')\n"}},
+], ids=["auto_map alone", "python files alone"])
+def test_remote_code_is_refused_on_either_sign(tiny_causal: Path, tmp_path: Path, change):
+    folder = _variant(tiny_causal, tmp_path / "m", **change)
     with pytest.raises(ModelError, match="asks to run its own Python code"):
-        resolve_model(str(folder))
+        resolve_model(folder)
+    assert resolve_model(folder, trust_remote_code=True).source == "local"
 
 
 def test_pickle_is_allowed_only_when_asked(tiny_causal: Path, tmp_path: Path):
-    folder = tmp_path / "pickled"
-    shutil.copytree(tiny_causal, folder)
-    (folder / "model.safetensors").unlink()
-    (folder / "pytorch_model.bin").write_bytes(b"x")
-    assert resolve_model(str(folder), allow_pickle=True).source == "local"
-    no_weights = tmp_path / "empty"
-    shutil.copytree(tiny_causal, no_weights)
-    (no_weights / "model.safetensors").unlink()
+    pickled = _variant(tiny_causal, tmp_path / "pickled", remove=("model.safetensors",),
+                       add={"pytorch_model.bin": "x"})
+    assert resolve_model(pickled, allow_pickle=True).source == "local"
+    empty = _variant(tiny_causal, tmp_path / "empty", remove=("model.safetensors",))
     with pytest.raises(ModelError, match="no weights found"):
-        resolve_model(str(no_weights))
+        resolve_model(empty)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sumbench.errors import InputError
+from sumbench.errors import InputError, SettingError
 from sumbench.references import load_examples, load_folder_suite, load_jsonl, load_predictions
 
 from .conftest import CNNDM, SUITE, SUMMEVAL
@@ -132,7 +132,7 @@ def test_extra_fields_ignored_and_limit(tmp_path: Path):
             for i in range(5)]
     assert [e.id for e in load_examples(data=_jsonl(tmp_path, rows), references_dir=tmp_path,
                                         limit=2)] == ["d0", "d1"]
-    with pytest.raises(InputError, match="--limit"):
+    with pytest.raises(SettingError, match="`limit` must be at least 1"):
         load_examples(data=_jsonl(tmp_path, rows), references_dir=tmp_path, limit=0)
 
 
