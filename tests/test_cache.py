@@ -106,3 +106,9 @@ def test_the_wrapper_forwards_what_the_run_needs(tmp_path: Path):
     cached.plan(42)
     assert inner.planned == [42]
     assert cached.describe() == {"summarizer": "echo", "fingerprint": "f"}
+
+
+def test_the_cache_folder_is_made_as_needed(tmp_path: Path):
+    db = tmp_path / "a" / "b" / "responses.sqlite"
+    CachedSummarizer(_Echo("f"), ResponseCache(db)).summarize([_ex("d", "x")])
+    assert db.is_file()

@@ -27,3 +27,9 @@ CASES = [
 @pytest.mark.parametrize(("case", "raw", "clean"), CASES, ids=[c[0] for c in CASES])
 def test_cleanup(case, raw, clean):
     assert clean_prediction(raw) == clean
+
+
+def test_a_sentence_in_bold_is_not_a_title():
+    # bold that spans lines leaves "**" at a line's end: "...here.**" still ends a sentence
+    assert clean_prediction("Police said it ended here.**\nMore text **follows.") == (
+        "Police said it ended here.\nMore text follows.")

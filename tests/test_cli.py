@@ -288,3 +288,12 @@ def test_written_files_follow_the_umask(tmp_path: Path):
         assert set(modes) == {"results.json", "samples.jsonl", "summary.md", "junit.xml",
                               "report.html", "samples.csv"}
         assert set(modes.values()) == {expected}, (oct(umask), modes)
+
+
+def test_lead_k_below_one_names_the_setting():
+    from sumbench.errors import SettingError
+    from sumbench.summarizers.baselines import LeadSummarizer
+
+    with pytest.raises(SettingError) as err:
+        LeadSummarizer(0)
+    assert err.value.setting == "lead_sentences"

@@ -173,3 +173,61 @@ def test_largest_drops_are_the_worst_documents_first(system_runs):
     bart = {d.id: d for d in system_runs["bart"].documents}[first.id]
     assert first.base_prediction == bart.generation.prediction
     assert c.metrics[0].metric == "rouge2.fmeasure"
+
+
+def test_compare_json_holds_each_run_in_its_place(system_runs):
+    examples = load_jsonl(CNNDM)[:20]
+    preds = {d.id: d.generation.prediction for d in system_runs["pgn"].documents[:20]}
+    bart = {d.id: d.generation.prediction for d in system_runs["bart"].documents[:20]}
+    base = evaluate(examples, PredictionsSummarizer(preds, "pgn.jsonl", "p"), RougeSpec(), seed=1)
+    new = evaluate(examples, PredictionsSummarizer(bart, "bart.jsonl", "b"), RougeSpec(), seed=2)
+    c = compare_runs(base, new, metrics="rouge1", base_dir="runs/pgn", new_dir="runs/bart")
+    d = c.as_dict()
+    assert (d["base"], d["new"]) == ("runs/pgn (pgn.jsonl)", "runs/bart (bart.jsonl)")
+    assert d["signatures"] == {"base": base.signature, "new": new.signature}
+    assert base.signature != new.signature  # the seeds differ: comparable, not equal
+    [m] = d["metrics"]
+    assert m["base_mean"] == c.metrics[0].base_mean and m["new_mean"] == c.metrics[0].new_mean
+    assert m["new_mean"] > m["base_mean"] and m["metric"] == "rouge1.fmeasure"
+    assert d["n_documents"] == 20 and d["differences"]["predictions_file"] == [
+        "pgn.jsonl", "bart.jsonl"]
+
+
+def test_labels_and_unmatched_ids_are_named():
+    examples = load_jsonl(CNNDM)[:6]
+    from sumbench.summarizers.baselines import LeadSummarizer
+
+    base = evaluate(examples[:5], LeadSummarizer(3), RougeSpec())
+    new = evaluate(examples[1:], LeadSummarizer(3), RougeSpec())
+    with pytest.raises(IncomparableRunsError) as err:
+        compare_runs(base, new, base_dir="a", new_dir="b")
+    assert (f"only in base: ['{examples[0].id}'], only in new: ['{examples[5].id}']"
+            in str(err.value))
+    forced = compare_runs(base, new, force=True, base_dir="a", new_dir="b", metrics="rouge1")
+    assert (forced.base_label, forced.new_label) == ("a (lead)", "b (lead)")
+    assert forced.n_documents == 4
+
+
+def test_settings_of_compare_are_checked(system_runs):
+    from sumbench.errors import SettingError
+
+    bart, s2s = system_runs["bart"], system_runs["s2s"]
+    for alpha in (0, 1, 1.5):
+        with pytest.raises(SettingError, match="`alpha` must be between 0 and 1"):
+            compare_runs(bart, s2s, alpha=alpha)
+    with pytest.raises(SettingError, match=r"`max_drop` must be >= 0; got -0.1"):
+        compare_runs(bart, s2s, max_drop=-0.1)
+    with pytest.raises(SettingError, match="`metrics` names no metric"):
+        compare_runs(bart, s2s, metrics=" , ")
+    only_r1 = evaluate(load_jsonl(CNNDM), PredictionsSummarizer(
+        {d.id: d.generation.prediction for d in s2s.documents}, "s2s.jsonl", "s"),
+        RougeSpec(rouge_types=("rouge1",)))
+    with pytest.raises((SettingError, IncomparableRunsError)):
+        compare_runs(bart, only_r1, metrics="rouge2")
+    with pytest.raises(SettingError, match="`metrics` names rouge2, which was not computed"):
+        compare_runs(bart, only_r1, metrics="rouge2", force=True)
+
+
+def test_only_settings_that_differ_are_listed(system_runs):
+    c = compare_runs(system_runs["bart"], system_runs["s2s"], metrics="rouge1")
+    assert set(c.differences) == {"predictions_file", "predictions_sha256"}

@@ -62,3 +62,18 @@ def test_gate_on_low_uses_the_interval_and_the_named_statistic():
 def test_a_gate_on_a_type_not_computed_is_an_error():
     with pytest.raises(SumbenchError, match="rouge2, which this run did not compute"):
         check_gates(_run(), [Gate("rouge2", "fmeasure", 0.1)])
+
+
+def test_messages_name_the_setting_and_the_choices():
+    from sumbench.errors import SettingError
+
+    with pytest.raises(SettingError) as err:
+        parse_gates("rouge1=2")
+    assert err.value.setting == "fail_under"
+    with pytest.raises(SettingError) as err:
+        parse_gates("bleu=0.2")
+    assert ("write TYPE[.STAT] with TYPE in rouge1, rouge2, rougeL, rougeLsum and STAT in "
+            "precision, recall, fmeasure (or f1, p, r)") in str(err.value)
+    with pytest.raises(SettingError) as err:
+        check_gates(_run(), [Gate("rouge2", "fmeasure", 0.1)])
+    assert str(err.value).endswith("(see `rouge_types`)")

@@ -167,10 +167,11 @@ def test_bfloat16_on_cpu(tiny_causal: Path):
 
 def _built(tiny: Path, **options):
     """The summarizer exactly as `sumbench run` builds it from its options."""
-    from sumbench.pipeline import RunOptions, build_summarizer
+    from sumbench.options import RunOptions
+    from sumbench.pipeline import build_summarizer
 
-    return build_summarizer(RunOptions(out=Path("unused"), model=str(tiny), cache=False,
-                                       max_new_tokens=6, batch_size=2, **options), [])
+    settings = {"model": str(tiny), "max_new_tokens": 6, "batch_size": 2, **options}
+    return build_summarizer(RunOptions(out=Path("unused"), cache=False, **settings), [])
 
 
 def _direct_generate(tiny: Path, messages_for, num_beams: int = 1) -> list[tuple[list, str]]:
@@ -308,3 +309,121 @@ def test_pickle_is_allowed_only_when_asked(tiny_causal: Path, tmp_path: Path):
     empty = _variant(tiny_causal, tmp_path / "empty", remove=("model.safetensors",))
     with pytest.raises(ModelError, match="no weights found"):
         resolve_model(empty)
+
+
+# -- found by mutation testing (bench/mutation.py) -------------------------------------
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("float32", "float32"), ("fp32", "float32"), ("bfloat16", "bfloat16"), ("bf16", "bfloat16"),
+    ("float16", "float16"), ("fp16", "float16")])
+def test_dtype_names_and_aliases(name: str, expected: str):
+    import torch
+
+    from sumbench.summarizers.hf import _resolve_dtype
+
+    assert _resolve_dtype(name, "cpu") is getattr(torch, expected)
+    assert _resolve_dtype("auto", "cpu") is torch.float32
+    assert _resolve_dtype("auto", "cuda:1") is torch.bfloat16
+
+
+def test_defaults_of_a_summarizer_built_in_python(tiny_causal: Path):
+    model = resolve_model(str(tiny_causal))
+    plain = HFSummarizer(model, GenerationSettings(device="cpu"))
+    assert plain.trust_remote_code is False and plain.allow_pickle is False
+    assert plain.batch_size == 32  # CPU default
+    cuda = HFSummarizer(model, GenerationSettings(device="cuda"))  # nothing is loaded
+    assert cuda.batch_size == 512 and cuda.device == "cuda"
+    info = plain.describe()
+    assert info["trust_remote_code"] is False
+    assert info["model_sha256"] == model.weights_sha256 and len(model.weights_sha256) == 64
+    assert info["model_path"] == str(tiny_causal.resolve()) and info["model_source"] == "local"
+    assert info["generation"]["device"] == "cpu" and info["generation"]["do_sample"] is False
+
+
+def test_weights_hash_follows_the_files(tiny_causal: Path, tmp_path: Path):
+    copy = _variant(tiny_causal, tmp_path / "copy")
+    assert resolve_model(copy).weights_sha256 == resolve_model(str(tiny_causal)).weights_sha256
+    changed = _variant(tiny_causal, tmp_path / "changed", config={"rms_norm_eps": 1e-5})
+    assert resolve_model(changed).weights_sha256 != resolve_model(copy).weights_sha256
+
+
+def test_load_time_is_reported_as_a_timing(tiny_causal: Path):
+    summarizer = _summarizer(tiny_causal)
+    assert summarizer.timings() == {"model_load_s": 0.0}
+    summarizer.summarize(_examples()[:1])
+    assert summarizer.timings()["model_load_s"] > 0
+    assert "load_seconds" not in summarizer.describe()
+
+
+def test_hub_revision_is_passed_on(monkeypatch, tiny_causal: Path):
+    """The Hub boundary: `revision` reaches the download, whatever else is asked."""
+    from sumbench import models
+
+    seen = {}
+
+    def fake_hub(name, revision, **kwargs):
+        seen.update(name=name, revision=revision, **kwargs)
+        return models.ResolvedModel(name, tiny_causal, "0" * 64, "hub")
+
+    monkeypatch.setattr(models, "_from_hub", fake_hub)
+    built = _built(tiny_causal, model="org/model", revision="v1.2")
+    assert seen == {"name": "org/model", "revision": "v1.2", "trust_remote_code": False,
+                    "allow_pickle": False}
+    assert built.describe()["model_source"] == "hub"
+
+
+def test_truncation_flag_at_the_exact_budget(tiny_causal: Path):
+    """An article of exactly the room left is kept whole; one token more is cut."""
+    summarizer = _summarizer(tiny_causal)  # 64-token context, 5 new tokens
+    summarizer.load()
+    room = summarizer.context_limit - len(summarizer._ids(summarizer._prompt_text(""))) - 5
+    words = (["police"] * (room + 1))
+    [(ids_fit, cut_fit)] = summarizer.encode([" ".join(words[:room])])
+    [(ids_over, cut_over)] = summarizer.encode([" ".join(words)])
+    assert cut_fit is False and cut_over is True
+    assert len(ids_fit) == len(ids_over) <= summarizer.context_limit
+
+
+def test_no_room_for_the_article_names_the_setting(tiny_causal: Path):
+    from sumbench.errors import SettingError
+
+    summarizer = HFSummarizer(resolve_model(str(tiny_causal)),
+                              GenerationSettings(max_new_tokens=64))
+    summarizer.load()
+    with pytest.raises(SettingError, match="no room for the article") as err:
+        summarizer.encode(["the team won ."])
+    assert err.value.setting == "max_new_tokens"
+
+
+def test_context_limit_without_any_known_limit(tiny_causal: Path):
+    from types import SimpleNamespace
+
+    summarizer = _summarizer(tiny_causal)
+    summarizer.load()
+    summarizer._tokenizer.model_max_length = 10**30  # "no limit", as tokenizers say it
+    bare = SimpleNamespace()
+    summarizer.is_encoder_decoder = False
+    assert summarizer._context_limit(bare) == 2048
+    summarizer.is_encoder_decoder = True
+    assert summarizer._context_limit(bare) == 512
+    assert summarizer._context_limit(SimpleNamespace(n_positions=300,
+                                                     max_position_embeddings=None)) == 300
+
+
+def test_every_generation_config_eos_stops_the_count(tiny_causal: Path):
+    summarizer = _summarizer(tiny_causal)
+    summarizer.load()
+    summarizer._model.generation_config.eos_token_id = [2, 7]
+    assert summarizer._eos_ids() == {2, 7}
+    summarizer._model.generation_config.eos_token_id = None
+    assert summarizer._eos_ids() == {summarizer._tokenizer.eos_token_id}
+
+
+@pytest.mark.parametrize("name", ["max_new_tokens", "num_beams", "batch_size",
+                                  "max_input_tokens"])
+def test_generation_settings_refuse_zero(name: str):
+    from sumbench.errors import SettingError
+
+    with pytest.raises(SettingError, match="must be at least 1") as err:
+        GenerationSettings(**{name: 0})
+    assert err.value.setting == name

@@ -67,8 +67,22 @@ def test_folder_suite_errors(tmp_path: Path, case: str, files: dict, message: st
 
 
 def test_missing_folder(tmp_path: Path):
-    with pytest.raises(InputError, match="folder not found"):
+    with pytest.raises(InputError) as err:
         load_folder_suite(tmp_path / "nope")
+    assert str(err.value) == (f"{tmp_path / 'nope'}: folder not found (pass `references` DIR "
+                              "or `data` FILE.jsonl)")
+    (tmp_path / "file.jsonl").write_text("{}\n")
+    with pytest.raises(InputError) as err:
+        load_folder_suite(tmp_path / "file.jsonl")
+    assert str(err.value) == (f"{tmp_path / 'file.jsonl'}: is not a folder (use `data` for a "
+                              "JSONL file)")
+
+
+def test_an_unsafe_folder_name_is_named(tmp_path: Path):
+    root = _folder(tmp_path, {" spaced /article.txt": b"text", " spaced /reference.txt": b"r"})
+    with pytest.raises(InputError) as err:
+        load_folder_suite(root)
+    assert str(err.value).startswith(f"{root / ' spaced '}: document id ' spaced ' is not a")
 
 
 def _jsonl(tmp_path: Path, lines: list[str]) -> Path:
@@ -105,7 +119,7 @@ JSONL_CASES = [
      "reference 2 must be a string, got int"),
     ("empty reference", ['{"id": "a", "article": "x", "references": ["y", "  "]}'],
      "reference 2 is empty"),
-    ("duplicate id", [GOOD, GOOD], "data.jsonl:2: duplicate document id 'a' (first seen at"),
+    ("duplicate id", [GOOD, GOOD], "data.jsonl:2: duplicate document id 'a' (first seen at "),
     ("no documents", ["", "  "], "no documents in file"),
 ]
 
@@ -144,7 +158,9 @@ PREDICTION_CASES = [
      "preds.jsonl:2: duplicate prediction for document 'a'"),
     ("null prediction", ['{"id": "a", "prediction": null}'],
      "field 'prediction' must be a string, got NoneType"),
-    ("missing field", ['{"id": "a"}'], "missing field 'prediction'"),
+    ("missing field", ['{"id": "a"}'], "preds.jsonl:1 (document 'a'): missing field 'prediction'"),
+    ("not a string", ['{"id": "b", "prediction": 3}', '{"id": "a", "prediction": "x"}'],
+     "preds.jsonl:1 (document 'b'): field 'prediction' must be a string, got int"),
 ]
 
 
@@ -162,3 +178,56 @@ def test_empty_prediction_is_allowed(tmp_path: Path):
     path = tmp_path / "preds.jsonl"
     path.write_text('{"id": "a", "prediction": ""}\n', encoding="utf-8")
     assert load_predictions(path, ["a"]) == {"a": ""}
+
+
+def test_many_missing_predictions_are_listed_briefly(tmp_path: Path):
+    path = tmp_path / "preds.jsonl"
+    path.write_text('{"id": "a", "prediction": "x"}\n', encoding="utf-8")
+    ids = ["a", *(f"d{i}" for i in range(7))]
+    with pytest.raises(InputError) as err:
+        load_predictions(path, ids)
+    message = str(err.value)
+    assert "7 document(s) have no prediction: 'd0', 'd1', 'd2', 'd3', 'd4' and 2 more" in message
+    assert "(use `limit` on both sides consistently)" in message
+    with pytest.raises(InputError) as err:
+        load_predictions(path, ids[:6])
+    assert "5 document(s) have no prediction: 'd0', 'd1', 'd2', 'd3', 'd4' (every" in str(
+        err.value)
+
+
+def test_a_duplicate_id_names_both_lines(tmp_path: Path):
+    path = _jsonl(tmp_path, [GOOD, json.dumps({"id": "b", "article": "T.", "references": ["R."]}),
+                             GOOD])
+    with pytest.raises(InputError) as err:
+        load_examples(data=path, references_dir=tmp_path)
+    assert str(err.value).startswith(f"{path}:3: duplicate document id 'a' (first seen at "
+                                     f"{path}:1)")
+
+
+@pytest.mark.parametrize(("doc_id", "message"), [
+    (7, "'id' must be a string, got int 7 (quote it: \"id\": \"7\")"),
+    ("  ", "'id' is empty (give every document a unique non-empty id)"),
+    (".", "document id '.' is not a safe name (ids may not contain '/', '\\', control "
+          "characters or NUL, be '.' or '..', have surrounding spaces, or exceed 200"),
+    ("..", "document id '..' is not a safe name"),
+    ("a/b", "document id 'a/b' is not a safe name"),
+])
+def test_id_errors_say_how_to_fix_them(tmp_path: Path, doc_id, message: str):
+    path = _jsonl(tmp_path, [json.dumps({"id": doc_id, "article": "T.", "references": ["R."]})])
+    with pytest.raises(InputError) as err:
+        load_jsonl(path)
+    assert f"{path}:1: {message}" in str(err.value)
+
+
+def test_blank_lines_between_documents_are_skipped(tmp_path: Path):
+    second = json.dumps({"id": "b", "article": "T.", "references": ["R."]})
+    path = _jsonl(tmp_path, [GOOD, "", "   ", second])
+    assert [ex.id for ex in load_jsonl(path)] == ["a", "b"]
+    bad = _jsonl(tmp_path, [GOOD, "{oops"])
+    with pytest.raises(InputError) as err:
+        load_jsonl(bad)
+    assert str(err.value).endswith("(each line must be one JSON object)")
+    refs = _jsonl(tmp_path, [json.dumps({"id": "a", "article": "T.", "references": []})])
+    with pytest.raises(InputError) as err:
+        load_jsonl(refs)
+    assert "'references' must be a non-empty list of strings" in str(err.value)

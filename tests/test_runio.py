@@ -53,3 +53,83 @@ def test_a_damaged_run_folder_is_named(lead_run, tmp_path: Path, damage, message
     damage(tmp_path)
     with pytest.raises(InputError, match=message):
         read_run(tmp_path)
+
+
+def test_sample_fields_read_back_and_their_defaults(lead_run, tmp_path: Path):
+    from dataclasses import replace
+
+    from sumbench.records import Generation
+
+    first = lead_run.documents[0]
+    gen = Generation(first.id, "p", "raw p", input_tokens=120, output_tokens=7, truncated=True)
+    write_run(tmp_path, replace(lead_run, documents=(replace(first, generation=gen),)))
+    [doc] = read_run(tmp_path).documents
+    assert (doc.generation.input_tokens, doc.generation.output_tokens,
+            doc.generation.truncated) == (120, 7, True)
+    row = json.loads((tmp_path / "samples.jsonl").read_text())
+    for key in ("truncated", "output_tokens", "raw_prediction"):
+        row.pop(key)
+    (tmp_path / "samples.jsonl").write_text(json.dumps(row) + "\n")
+    [doc] = read_run(tmp_path).documents  # older or hand-made files lack some fields
+    assert doc.generation.truncated is False and doc.generation.output_tokens is None
+    assert doc.generation.raw_prediction == ""
+
+
+def _edit_results(run_dir: Path, change) -> None:
+    path = run_dir / "results.json"
+    results = json.loads(path.read_text())
+    change(results)
+    path.write_text(json.dumps(results))
+
+
+def test_each_damage_is_named_with_its_file(lead_run, tmp_path: Path):
+    write_run(tmp_path, lead_run)
+    results = tmp_path / "results.json"
+    results.write_bytes(b"\xff\xfe{}")
+    with pytest.raises(InputError) as err:
+        read_run(tmp_path)
+    assert str(err.value) == f"{results}: not UTF-8 text"
+    results.write_text("[1, 2]")
+    with pytest.raises(InputError) as err:
+        read_run(tmp_path)
+    assert str(err.value) == f"{results}: not a results object (expected a JSON object)"
+    write_run(tmp_path, lead_run)
+    _edit_results(tmp_path, lambda r: r.update(warnings="oops"))
+    with pytest.raises(InputError) as err:
+        read_run(tmp_path)
+    assert str(err.value) == f"{results}: 'warnings' must be a list"
+    write_run(tmp_path, lead_run)
+    _edit_results(tmp_path, lambda r: r["scores"]["rouge1"]["recall"].pop("low"))
+    with pytest.raises(InputError) as err:
+        read_run(tmp_path)
+    assert str(err.value).endswith("each is TYPE -> STAT -> {mean, low, high}")
+    (tmp_path / "results.json").unlink()
+    with pytest.raises(InputError) as err:
+        read_run(tmp_path)
+    assert str(err.value).startswith(f"{tmp_path}: not a run folder (no results.json)")
+
+
+def test_an_older_run_migrates_without_optional_fields(lead_run, tmp_path: Path):
+    write_run(tmp_path, lead_run)
+
+    def to_version_1(r: dict) -> None:
+        for key in ("schema_version", "signature", "versions", "timings", "counts", "warnings"):
+            r.pop(key)
+
+    _edit_results(tmp_path, to_version_1)
+    run = read_run(tmp_path)
+    assert run.signature.startswith("sumbench:?|rouge:rouge-score-?|types:rouge1")
+    assert run.versions == {} and run.timings == {} and run.warnings == ()
+
+    def broken_version_1(r: dict) -> None:
+        r["spec"].pop("aggregation")
+
+    _edit_results(tmp_path, broken_version_1)
+    with pytest.raises(InputError) as err:
+        read_run(tmp_path)
+    assert "spec lacks 'aggregation' needed to read this older run" in str(err.value)
+
+
+def test_a_run_folder_is_made_with_its_parents(lead_run, tmp_path: Path):
+    write_run(tmp_path / "a" / "b" / "run", lead_run)
+    assert read_run(tmp_path / "a" / "b" / "run").signature == lead_run.signature

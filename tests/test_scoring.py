@@ -227,3 +227,19 @@ def test_verification_sample_catches_a_wrong_pair_in_a_multi_reference_batch(mon
     with pytest.raises(ScoringMismatchError):
         score_batch(references=[["a b c", "d e"], ["f g"]], predictions=["a b", "f"],
                     spec=RougeSpec(use_stemmer=False))
+
+
+def test_references_must_be_a_non_empty_list():
+    for bad in ("a single string", []):
+        with pytest.raises(ValueError, match="non-empty sequence"):
+            score(references=bad, prediction="x", spec=NO_STEM)  # type: ignore[arg-type]
+
+
+def test_the_spec_describes_its_tokenizer():
+    assert RougeSpec().as_dict()["tokenizer_detail"] == (
+        "rouge-score DefaultTokenizer: lowercase, [a-z0-9] only, Porter stemmer on tokens "
+        "longer than 3")
+    assert NO_STEM.as_dict()["tokenizer_detail"] == (
+        "rouge-score DefaultTokenizer: lowercase, [a-z0-9] only")
+    assert RougeSpec(tokenizer="unicode").as_dict()["tokenizer_detail"].startswith(
+        "Unicode word segmentation (UAX #29)")

@@ -105,3 +105,17 @@ def test_one_document_is_never_significant():
     assert (r.mean_delta, r.low, r.high, r.p_value, r.n) == (pytest.approx(0.4),
                                                              pytest.approx(0.4),
                                                              pytest.approx(0.4), 1.0, 1)
+
+
+def test_paired_test_is_seeded_with_zero_by_default():
+    rng = np.random.default_rng(4)
+    base = rng.random(40)
+    new = base + rng.normal(0.01, 0.05, 40)
+    assert paired_test(base=base, new=new) == paired_test(base=base, new=new, seed=0)
+    assert paired_test(base=base, new=new) != paired_test(base=base, new=new, seed=1)
+
+
+def test_equal_non_zero_deltas_are_a_real_difference():
+    r = paired_test(base=[0.0, 0.0, 0.0], new=[1.0, 1.0, 1.0])
+    assert (r.mean_delta, r.low, r.high) == (1.0, 1.0, 1.0)
+    assert r.p_value == pytest.approx(2 / 8)  # exact: 2 of the 2**3 sign patterns
