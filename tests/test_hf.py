@@ -427,3 +427,11 @@ def test_generation_settings_refuse_zero(name: str):
     with pytest.raises(SettingError, match="must be at least 1") as err:
         GenerationSettings(**{name: 0})
     assert err.value.setting == name
+
+
+def test_the_spec_records_the_resolved_device_not_auto(tiny_causal: Path):
+    import torch
+
+    info = HFSummarizer(resolve_model(str(tiny_causal)), GenerationSettings()).describe()
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert info["generation"]["device"] == expected  # the settings said "auto"

@@ -231,3 +231,10 @@ def test_blank_lines_between_documents_are_skipped(tmp_path: Path):
     with pytest.raises(InputError) as err:
         load_jsonl(refs)
     assert "'references' must be a non-empty list of strings" in str(err.value)
+
+
+def test_a_folder_where_a_file_belongs_is_named(tmp_path: Path):
+    (tmp_path / "data.jsonl").mkdir()
+    with pytest.raises(InputError) as err:
+        load_jsonl(tmp_path / "data.jsonl")
+    assert str(err.value) == f"{tmp_path / 'data.jsonl'}: is a folder, expected a file"

@@ -8,7 +8,7 @@ import pytest
 from rouge_score import rouge_scorer
 
 from sumbench import scoring
-from sumbench.errors import ScoringMismatchError
+from sumbench.errors import ScoringMismatchError, SumbenchError
 from sumbench.records import Score
 from sumbench.scoring import RougeSpec, score, score_batch
 from sumbench.text import sentence_lines
@@ -243,3 +243,20 @@ def test_the_spec_describes_its_tokenizer():
         "rouge-score DefaultTokenizer: lowercase, [a-z0-9] only")
     assert RougeSpec(tokenizer="unicode").as_dict()["tokenizer_detail"].startswith(
         "Unicode word segmentation (UAX #29)")
+
+
+def test_asking_for_the_fast_engine_without_it_is_an_error(monkeypatch):
+    monkeypatch.setattr(scoring, "_fast_scorer", lambda spec: None)  # as if not installed
+    with pytest.raises(SumbenchError, match="rouge-score-rs"):
+        score_batch(references=[["a"]], predictions=["a"], spec=NO_STEM, engine="fast")
+    [auto] = score_batch(references=[["a b"]], predictions=["a"], spec=NO_STEM)  # falls back
+    assert auto["rouge1"].precision == 1.0 and auto["rouge1"].recall == 0.5
+
+
+def test_spec_errors_name_their_setting():
+    from sumbench.errors import SettingError
+
+    for field, value in (("multi_reference", "min"), ("tokenizer", "klingon")):
+        with pytest.raises(SettingError) as err:
+            RougeSpec(**{field: value})
+        assert err.value.setting == field and value in str(err.value)

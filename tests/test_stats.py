@@ -119,3 +119,11 @@ def test_equal_non_zero_deltas_are_a_real_difference():
     r = paired_test(base=[0.0, 0.0, 0.0], new=[1.0, 1.0, 1.0])
     assert (r.mean_delta, r.low, r.high) == (1.0, 1.0, 1.0)
     assert r.p_value == pytest.approx(2 / 8)  # exact: 2 of the 2**3 sign patterns
+
+
+def test_interval_seed_defaults_to_zero_and_empty_input_is_refused():
+    values = np.random.default_rng(9).random(30)
+    assert mean_interval(values) == mean_interval(values, seed=0)
+    assert mean_interval(values) != mean_interval(values, seed=1)
+    with pytest.raises(ValueError, match="no values to aggregate"):
+        mean_interval([])
