@@ -231,3 +231,10 @@ def test_settings_of_compare_are_checked(system_runs):
 def test_only_settings_that_differ_are_listed(system_runs):
     c = compare_runs(system_runs["bart"], system_runs["s2s"], metrics="rouge1")
     assert set(c.differences) == {"predictions_file", "predictions_sha256"}
+
+
+def test_a_run_without_a_summarizer_name_is_labelled_plainly():
+    from sumbench.compare import _label
+
+    assert _label(RunResult(spec={}, versions={}, documents=(), scores={}), "runs/x") == (
+        "runs/x (?)")
