@@ -8,6 +8,10 @@ with rouge-score; 4 an unexpected error (a bug: the traceback is saved to a file
 
 from __future__ import annotations
 
+import re
+
+from sumbench.defaults import DEVICES_HELP
+
 EXIT_OK = 0
 EXIT_QUALITY = 1
 EXIT_BAD_INPUT = 2
@@ -67,6 +71,15 @@ class ScoringMismatchError(SumbenchError):
 def check_choice(setting: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise SettingError(setting, f"must be one of {', '.join(allowed)}; got {value!r}")
+
+
+_DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
+
+
+def check_device(setting: str, value: str) -> None:
+    """auto, cpu, mps, cuda or cuda:N: anything else would fail later, inside torch."""
+    if not _DEVICE.match(value):
+        raise SettingError(setting, f"must be {DEVICES_HELP}; got {value!r}")
 
 
 def check_at_least(setting: str, value: int | None, low: int = 1) -> None:

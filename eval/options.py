@@ -3,14 +3,11 @@ refused before any file is read or any model is fetched."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sumbench import defaults
-from sumbench.errors import SettingError, check_at_least, check_choice
-
-_DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
+from sumbench.errors import SettingError, check_at_least, check_choice, check_device
 
 
 @dataclass(frozen=True)
@@ -57,8 +54,7 @@ class RunOptions:
         check_choice("tokenizer", self.tokenizer, defaults.TOKENIZERS)
         check_choice("multi_reference", self.multi_reference, defaults.MULTI_REFERENCE)
         check_choice("rouge_engine", self.rouge_engine, defaults.ROUGE_ENGINES)
-        if not _DEVICE.match(self.device):
-            raise SettingError("device", f"must be {defaults.DEVICES_HELP}; got {self.device!r}")
+        check_device("device", self.device)
         for name in ("limit", "lead_sentences", "max_new_tokens", "num_beams",
                      "max_input_tokens", "batch_size"):
             check_at_least(name, getattr(self, name))

@@ -435,3 +435,11 @@ def test_the_spec_records_the_resolved_device_not_auto(tiny_causal: Path):
     info = HFSummarizer(resolve_model(str(tiny_causal)), GenerationSettings()).describe()
     expected = "cuda" if torch.cuda.is_available() else "cpu"
     assert info["generation"]["device"] == expected  # the settings said "auto"
+
+
+def test_a_device_torch_would_reject_is_refused_when_settings_are_built():
+    from sumbench.errors import SettingError
+
+    with pytest.raises(SettingError, match="`device` must be auto, cpu, cuda, cuda:N; got 'gpu'"):
+        GenerationSettings(device="gpu")
+    assert GenerationSettings(device="cuda:1").device == "cuda:1"

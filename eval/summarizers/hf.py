@@ -18,7 +18,13 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from sumbench import defaults
-from sumbench.errors import ModelError, SettingError, check_at_least, check_choice
+from sumbench.errors import (
+    ModelError,
+    SettingError,
+    check_at_least,
+    check_choice,
+    check_device,
+)
 from sumbench.models import ResolvedModel, quiet_libraries
 from sumbench.records import Example, Generation
 from sumbench.summarizers.cleanup import CLEANUP_VERSION, clean_prediction
@@ -59,6 +65,7 @@ class GenerationSettings:
             check_at_least(name, getattr(self, name))
         check_choice("compile", self.compile, defaults.COMPILE_MODES)
         check_choice("dtype", self.dtype, defaults.DTYPES)
+        check_device("device", self.device)
 
 
 def _resolve_device(device: str) -> str:
