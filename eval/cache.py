@@ -1,14 +1,17 @@
 """A content-addressed cache of model outputs in SQLite.
 
-Key: sha256 of the summarizer's fingerprint (model weights hash, generation settings,
-prompt template, cleanup rules) and the article text. Every finished batch is
-committed in one transaction, so a crash or ``kill -9`` loses at most the batch in
-flight and re-running the same command resumes where it stopped.
+Key: sha256 of the summarizer's fingerprint (model weights hash or served model name,
+generation settings or request body, prompt template, cleanup rules) and the article
+text. Every result is committed as the summarizer reports it (``on_each``: a batch at
+a time in process, each response as it arrives from a server), so a crash or
+``kill -9`` loses only what was in flight and re-running the same command resumes
+where it stopped. Failed requests are never cached.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import time
 from collections.abc import Sequence
@@ -16,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sumbench.records import Example, Generation
-from sumbench.summarizers import Summarizer
+from sumbench.summarizers import ResultHook, Summarizer
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (
@@ -30,6 +33,8 @@ CREATE TABLE IF NOT EXISTS responses (
     created REAL NOT NULL
 )
 """
+# columns added after the first release, added in place to older cache files
+ADDED_COLUMNS = {"finish_reason": "TEXT", "request": "TEXT"}
 
 
 def cache_key(fingerprint: str, article: str) -> str:
@@ -46,6 +51,10 @@ class ResponseCache:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(SCHEMA)
+        have = {row[1] for row in self._db.execute("PRAGMA table_info(responses)")}
+        for column, kind in ADDED_COLUMNS.items():
+            if column not in have:
+                self._db.execute(f"ALTER TABLE responses ADD COLUMN {column} {kind}")
 
     def get_many(self, keys: Sequence[str]) -> dict[str, tuple[Any, ...]]:
         found: dict[str, tuple[Any, ...]] = {}
@@ -53,8 +62,8 @@ class ResponseCache:
             chunk = list(keys[start:start + 500])
             marks = ",".join("?" * len(chunk))
             rows = self._db.execute(
-                "SELECT key, prediction, raw_prediction, input_tokens, output_tokens, truncated "
-                f"FROM responses WHERE key IN ({marks})", chunk)
+                "SELECT key, prediction, raw_prediction, input_tokens, output_tokens, truncated, "
+                f"finish_reason, request FROM responses WHERE key IN ({marks})", chunk)
             found.update({row[0]: row[1:] for row in rows})
         return found
 
@@ -63,9 +72,13 @@ class ResponseCache:
         with self._db:  # one transaction: all of the batch or none of it
             self._db.execute("BEGIN")
             self._db.executemany(
-                "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO responses (key, fingerprint, prediction, raw_prediction, "
+                "input_tokens, output_tokens, truncated, created, finish_reason, request) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(key, fingerprint, g.prediction, g.raw_prediction, g.input_tokens,
-                  g.output_tokens, int(g.truncated), now) for key, g in items])
+                  g.output_tokens, int(g.truncated), now, g.finish_reason,
+                  json.dumps(g.request) if g.request is not None else None)
+                 for key, g in items if g.error is None])
 
     def close(self) -> None:
         self._db.close()
@@ -86,23 +99,36 @@ class CachedSummarizer:
         self.key = key
         self.hits = 0
 
-    def summarize(self, examples: Sequence[Example]) -> list[Generation]:
-        keyed = [(ex, cache_key(self.key, ex.article)) for ex in examples]
-        found = self.cache.get_many([key for _, key in keyed])
-        misses = [ex for ex, key in keyed if key not in found]
-        fresh = {g.id: g for g in self.inner.summarize(misses)} if misses else {}
-        if fresh:
-            self.cache.put_many(self.key,
-                                [(key, fresh[ex.id]) for ex, key in keyed if ex.id in fresh])
-        out = []
-        for ex, key in keyed:
-            if key in found:
-                pred, raw, n_in, n_out, truncated = found[key]
-                out.append(Generation(ex.id, pred, raw, n_in, n_out, bool(truncated), True))
+    def summarize(self, examples: Sequence[Example],
+                  on_each: ResultHook | None = None) -> list[Generation]:
+        keyed = {ex.id: cache_key(self.key, ex.article) for ex in examples}
+        found = self.cache.get_many(list(keyed.values()))
+        out: dict[str, Generation] = {}
+        for ex in examples:
+            if keyed[ex.id] in found:
+                pred, raw, n_in, n_out, truncated, finish, request = found[keyed[ex.id]]
+                out[ex.id] = Generation(
+                    ex.id, pred, raw, n_in, n_out, bool(truncated), True, finish_reason=finish,
+                    request=json.loads(request) if request is not None else None)
                 self.hits += 1
-            else:
-                out.append(fresh[ex.id])
-        return out
+                if on_each:
+                    on_each(out[ex.id])
+        committed: set[str] = set()
+
+        def commit(generation: Generation) -> None:
+            self.cache.put_many(self.key, [(keyed[generation.id], generation)])
+            committed.add(generation.id)
+            if on_each:
+                on_each(generation)
+
+        misses = [ex for ex in examples if ex.id not in out]
+        if misses:
+            fresh = self.inner.summarize(misses, on_each=commit)
+            late = [(keyed[g.id], g) for g in fresh if g.id not in committed]
+            if late:  # a summarizer that did not report each result as it finished
+                self.cache.put_many(self.key, late)
+            out.update((g.id, g) for g in fresh)
+        return [out[ex.id] for ex in examples]
 
     def fingerprint(self) -> str | None:
         return self.key

@@ -36,6 +36,7 @@ TokenizerName = Literal[defaults.TOKENIZERS]  # type: ignore[valid-type]
 MultiReference = Literal[defaults.MULTI_REFERENCE]  # type: ignore[valid-type]
 RougeEngine = Literal[defaults.ROUGE_ENGINES]  # type: ignore[valid-type]
 GateOn = Literal[defaults.GATE_ON]  # type: ignore[valid-type]
+Endpoint = Literal[defaults.API_ENDPOINTS]  # type: ignore[valid-type]
 
 _SETTING = re.compile(r"`([a-z][a-z0-9_]*)`")
 
@@ -117,6 +118,33 @@ def run(
     trust_remote_code: Annotated[bool, typer.Option(help="Allow a model's own Python code.")
                                  ] = False,
     allow_pickle: Annotated[bool, typer.Option(help="Allow pickle (*.bin) weights.")] = False,
+    base_url: Annotated[list[str] | None, typer.Option(
+        help="--summarizer api: the server's API root, e.g. http://127.0.0.1:8000/v1; "
+             "repeat for replicas of one model.", rich_help_panel="Served models")] = None,
+    endpoint: Annotated[Endpoint, typer.Option(
+        help="chat (the prompt as one user message) or completions (the prompt text).",
+        rich_help_panel="Served models")] = "chat",
+    extra_body: Annotated[str | None, typer.Option(
+        help="JSON object merged into each request body (server-specific fields).",
+        rich_help_panel="Served models")] = None,
+    api_key_env: Annotated[str, typer.Option(
+        help="Environment variable holding the API key (none is fine for local servers).",
+        rich_help_panel="Served models")] = defaults.API_KEY_ENV,
+    concurrency: Annotated[int, typer.Option(help="Requests in flight at most.",
+                                             rich_help_panel="Served models")
+                           ] = defaults.API_CONCURRENCY,
+    timeout: Annotated[float, typer.Option(help="Seconds per attempt without a reply.",
+                                           rich_help_panel="Served models")
+                       ] = defaults.API_TIMEOUT_S,
+    max_retries: Annotated[int, typer.Option(
+        help="Retries of a request after 408, 429, 5xx or a network fault.",
+        rich_help_panel="Served models")] = defaults.API_MAX_RETRIES,
+    max_failures: Annotated[int, typer.Option(
+        help="Failed documents tolerated before the run exits 5 (all files are written "
+             "either way).")] = 0,
+    shard: Annotated[str | None, typer.Option(
+        help="I/N: evaluate only shard I of N (by a stable hash of the document id); "
+             "join the run folders with `sumbench merge`.")] = None,
     quiet: Annotated[bool, typer.Option(help="No progress bar or table.")] = False,
 ) -> None:
     """Summarize a suite and score it with ROUGE; write a run folder."""
@@ -143,8 +171,37 @@ def run(
             multi_reference=multi_reference, rouge_types=rouge_types,
             rouge_engine=rouge_engine, out=out or _default_out(summarizer), cache=cache,
             cache_file=cache_file, trust_remote_code=trust_remote_code,
-            allow_pickle=allow_pickle, quiet=quiet, argv=sys.argv[1:])
+            allow_pickle=allow_pickle, base_url=tuple(base_url or ()), endpoint=endpoint,
+            extra_body=parse_json_object("extra_body", extra_body),
+            api_key_env=api_key_env, concurrency=concurrency, timeout=timeout,
+            max_retries=max_retries, max_failures=max_failures, shard=shard, quiet=quiet,
+            argv=sys.argv[1:])
         return execute_run(options, formats=formats, fail_under=fail_under, gate_on=gate_on)
+
+    _guard(action)
+
+
+@app.command()
+def merge(
+    shard_dirs: Annotated[list[Path], typer.Argument(help="The run folders of every shard.")],
+    out: Annotated[Path, typer.Option(help="Folder for the merged run.")],
+    report: Annotated[str | None, typer.Option(help="Extra reports: md,junit,html,csv.")
+                      ] = None,
+    fail_under: Annotated[str | None, typer.Option(help="Gates, as for `run`.")] = None,
+    gate_on: Annotated[GateOn, typer.Option()] = "mean",
+    max_failures: Annotated[int, typer.Option(help="Failed documents tolerated.")] = 0,
+) -> None:
+    """Join the shards of one suite (`run --shard I/N`) into one run folder, as if the
+    suite had run on one machine."""
+
+    def action() -> int:
+        from sumbench.pipeline import execute_merge
+        from sumbench.reports import FORMATS, parse_formats
+
+        return execute_merge(shard_dirs, out=out, formats=parse_formats(report, FORMATS,
+                                                                         "report"),
+                             fail_under=fail_under, gate_on=gate_on,
+                             max_failures=max_failures, argv=sys.argv[1:])
 
     _guard(action)
 
@@ -197,6 +254,24 @@ def compare(
                                seed=seed, out=out, formats=formats, force=force, top=top)
 
     _guard(action)
+
+
+def parse_json_object(name: str, text: str | None) -> dict | None:
+    """A JSON object given on the command line; a SettingError says what is wrong."""
+    if text is None:
+        return None
+    import json
+
+    from sumbench.errors import SettingError
+
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise SettingError(name, f"is not valid JSON ({err.msg} at character {err.pos})"
+                           ) from None
+    if not isinstance(value, dict):
+        raise SettingError(name, f"must be a JSON object; got {type(value).__name__}")
+    return value
 
 
 def _guard(action: Callable[[], int]) -> None:

@@ -12,6 +12,12 @@ LEAD_SENTENCES = 3
 PROMPT = "Write a short summary of this article:\n\n{article}"
 SEED = 0
 
+# served models (--summarizer api)
+API_KEY_ENV = "OPENAI_API_KEY"
+API_CONCURRENCY = 8  # requests in flight at most
+API_TIMEOUT_S = 120.0  # per attempt: no reply byte for this long is a read timeout
+API_MAX_RETRIES = 4  # retries after the first attempt, for 408, 429, 5xx and network faults
+
 CONFIDENCE = 0.95  # bootstrap intervals of means and of paired deltas
 N_RESAMPLES = 2000  # bootstrap resamples for an interval
 N_PERMUTATIONS = 9999  # sign-flip resamples for compare's p-value (exact when 2**n is less)
@@ -26,3 +32,4 @@ TOKENIZERS = ("default", "unicode")
 MULTI_REFERENCE = ("max", "mean")
 ROUGE_ENGINES = ("auto", "fast", "reference")
 GATE_ON = ("mean", "low")
+API_ENDPOINTS = ("chat", "completions")

@@ -3,6 +3,7 @@
 Exit codes, one meaning each: 0 success; 1 a quality gate failed or ``compare`` found a
 regression (``EXIT_QUALITY``); 2 bad input or settings; 3 the fast ROUGE path disagreed
 with rouge-score; 4 an unexpected error (a bug: the traceback is saved to a file);
+5 more documents failed than ``max_failures`` allows (every file is still written);
 130 interrupted.
 """
 
@@ -17,6 +18,7 @@ EXIT_QUALITY = 1
 EXIT_BAD_INPUT = 2
 EXIT_SCORING_MISMATCH = 3
 EXIT_UNEXPECTED = 4
+EXIT_FAILED_DOCUMENTS = 5
 EXIT_INTERRUPTED = 130
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sumbench import defaults
 from sumbench.errors import SettingError, check_at_least, check_choice, check_device
@@ -42,12 +43,25 @@ class RunOptions:
     cache_file: Path | None = None
     trust_remote_code: bool = False
     allow_pickle: bool = False
+    base_url: tuple[str, ...] = ()  # --summarizer api: replicas of one served model
+    endpoint: str = "chat"
+    extra_body: dict[str, Any] | None = None
+    api_key_env: str = defaults.API_KEY_ENV
+    concurrency: int = defaults.API_CONCURRENCY
+    timeout: float = defaults.API_TIMEOUT_S
+    max_retries: int = defaults.API_MAX_RETRIES
+    max_failures: int = 0  # failed documents tolerated before the run exits non-zero
+    shard: str | None = None  # "I/N": only shard I of N (shards.py)
     quiet: bool = False
     argv: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         from sumbench.summarizers import REGISTRY
 
+        if isinstance(self.base_url, str):  # a Python caller's single URL
+            object.__setattr__(self, "base_url", (self.base_url,))
+        elif not isinstance(self.base_url, tuple):
+            object.__setattr__(self, "base_url", tuple(self.base_url))
         check_choice("summarizer", self.summarizer, tuple(REGISTRY))
         check_choice("dtype", self.dtype, defaults.DTYPES)
         check_choice("compile", self.compile, defaults.COMPILE_MODES)
@@ -63,6 +77,19 @@ class RunOptions:
         if self.summarizer == "predictions" and self.predictions is None:
             raise SettingError("predictions", "is needed by the summarizer 'predictions': a "
                                "JSONL file of id and prediction")
+        check_at_least("max_failures", self.max_failures, 0)
+        api_only = {"base_url": (), "endpoint": "chat", "extra_body": None,
+                    "api_key_env": defaults.API_KEY_ENV,
+                    "concurrency": defaults.API_CONCURRENCY, "timeout": defaults.API_TIMEOUT_S,
+                    "max_retries": defaults.API_MAX_RETRIES}
+        if self.summarizer != "api":
+            for name, default in api_only.items():
+                if getattr(self, name) != default:
+                    raise SettingError(name, "is only for the summarizer 'api'")
+        if self.shard is not None:
+            from sumbench.shards import parse_shard
+
+            parse_shard(self.shard)
         if self.prompt is not None and "{article}" not in self.prompt:
             raise SettingError("prompt", "must contain the placeholder {article}")
         if self.out is not None and self.out.exists() and not self.out.is_dir():

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sumbench import references, reports, scoring
+from sumbench.errors import EXIT_FAILED_DOCUMENTS
 from sumbench.gates import check_gates, parse_gates
 from sumbench.options import RunOptions
 from sumbench.records import Example, RunResult
@@ -36,19 +37,24 @@ def build_summarizer(options: RunOptions, examples: list[Example]) -> Summarizer
 
 def run_suite(options: RunOptions) -> RunResult:
     """Load the suite, summarize it, score it: the run, without writing anything."""
-    from sumbench.run import evaluate
+    from sumbench.run import evaluate, references_digest
 
     spec = rouge_spec(options)  # settings are checked before any file is read
     examples = references.load_examples(data=options.data, references_dir=options.references,
                                         limit=options.limit)
+    extra_spec: dict[str, object] = {"limit": options.limit, "command": options.argv}
+    if options.shard is not None:
+        from sumbench import shards
+
+        examples, extra_spec["shard"] = shards.select(examples, options.shard,
+                                                      references_digest(examples))
     summarizer = build_summarizer(options, examples)
     source = str(options.data if options.data is not None else options.references)
     with reports.console.progress(len(examples), options.quiet,
                                   f"{summarizer.name}: summarizing") as advance:
         return evaluate(examples, summarizer, spec, seed=options.seed,
                         engine=options.rouge_engine,  # type: ignore[arg-type]
-                        data_source=source, on_progress=advance,
-                        extra_spec={"limit": options.limit, "command": options.argv})
+                        data_source=source, on_progress=advance, extra_spec=extra_spec)
 
 
 def execute_run(options: RunOptions, *, formats: list[str], fail_under: str | None,
@@ -63,7 +69,32 @@ def execute_run(options: RunOptions, *, formats: list[str], fail_under: str | No
     reports.write_reports(options.out, result, formats, gate_results)
     if not options.quiet:
         reports.console.print_run(result, options.out, gate_results)
+    return _exit_code(result, gate_results, options.max_failures)
+
+
+def _exit_code(result: RunResult, gate_results: list, max_failures: int) -> int:
+    failed = result.counts.get("n_failed", 0)
+    if failed > max_failures:
+        reports.console.print_error(
+            f"{failed} document(s) failed (more than --max-failures {max_failures}); they are "
+            "scored as empty summaries. Run the same command again to retry only those.")
+        return EXIT_FAILED_DOCUMENTS
     return 1 if any(not g.passed for g in gate_results) else 0
+
+
+def execute_merge(shard_dirs: list[Path], *, out: Path, formats: list[str],
+                  fail_under: str | None, gate_on: str, max_failures: int,
+                  argv: list[str]) -> int:
+    """Merge shard run folders into one run folder; reports and gates as for a run."""
+    from sumbench import shards
+
+    gates = parse_gates(fail_under)
+    result = shards.merge([(d, read_run(d)) for d in shard_dirs], argv)
+    write_run(out, result)
+    gate_results = check_gates(result, gates, gate_on)  # type: ignore[arg-type]
+    reports.write_reports(out, result, formats, gate_results)
+    reports.console.print_run(result, out, gate_results)
+    return _exit_code(result, gate_results, max_failures)
 
 
 def report_existing(run_dir: Path, formats: list[str], fail_under: str | None,

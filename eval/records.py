@@ -29,6 +29,9 @@ class Generation:
     output_tokens: int | None = None
     truncated: bool = False  # the article was cut to fit the model's input limit
     cached: bool = False  # served from the response cache, not generated in this run
+    finish_reason: str | None = None  # "stop", or "length": cut by the token limit
+    error: str | None = None  # why no summary came back (a failed request); None: fine
+    request: dict[str, Any] | None = None  # a served model's request log (requests.jsonl)
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,9 @@ class DocumentResult:
             "input_tokens": g.input_tokens,
             "output_tokens": g.output_tokens,
             "truncated": g.truncated,
+            "finish_reason": g.finish_reason,
             "empty_prediction": not g.prediction.strip(),
+            "error": g.error,
         }
 
 

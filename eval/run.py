@@ -63,9 +63,17 @@ def generate_all(examples: Sequence[Example], summarizer: Summarizer, *, chunk_s
     """Run the summarizer chunk by chunk; results come back in input order."""
     order = sorted(range(len(examples)), key=lambda i: -len(examples[i].article))
     done: dict[int, Generation] = {}
+    finished = 0
+
+    def each(_generation: Generation) -> None:  # the bar moves as each result is final
+        nonlocal finished
+        finished += 1
+        if on_progress:
+            on_progress(min(finished, len(examples)), len(examples))
+
     for start in range(0, len(order), chunk_size):
         chunk = order[start:start + chunk_size]
-        generations = summarizer.summarize([examples[i] for i in chunk])
+        generations = summarizer.summarize([examples[i] for i in chunk], on_each=each)
         if len(generations) != len(chunk):
             raise RuntimeError(f"summarizer {summarizer.name} returned {len(generations)} "
                                f"results for {len(chunk)} documents")
@@ -74,6 +82,7 @@ def generate_all(examples: Sequence[Example], summarizer: Summarizer, *, chunk_s
                 raise RuntimeError(f"summarizer {summarizer.name} returned id {gen.id!r} "
                                    f"where {examples[i].id!r} was expected")
             done[i] = gen
+        finished = len(done)
         if on_progress:
             on_progress(len(done), len(examples))
     return [done[i] for i in range(len(examples))]
@@ -110,19 +119,8 @@ def evaluate(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSp
     documents = tuple(
         DocumentResult(ex.id, gen, ex.references, scores, scoring.sentence_lines(gen.prediction))
         for ex, gen, scores in zip(examples, generations, per_doc, strict=True))
-    aggregates = aggregate(documents, rouge, seed)
+    aggregates, warnings, counts = tally(documents, rouge, seed)
     t2 = time.perf_counter()
-
-    warnings = scoring.coverage_warnings([ex.id for ex in examples], references, predictions,
-                                         rouge)
-    n_truncated = sum(g.truncated for g in generations)
-    n_empty = sum(not g.prediction.strip() for g in generations)
-    if n_truncated:
-        warnings.append(f"{n_truncated} article(s) were longer than the model's input limit and "
-                        "were truncated (see 'truncated' in samples.jsonl)")
-    if n_empty:
-        ids = [g.id for g in generations if not g.prediction.strip()][:10]
-        warnings.append(f"{n_empty} empty prediction(s), scored 0: {ids}")
 
     spec = {
         "data": data_source,
@@ -136,9 +134,9 @@ def evaluate(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSp
     }
     generation_s = t1 - t0
     cache_hits = sum(g.cached for g in generations)
-    # documents a model generated in this run: not those from the cache, and none at all
-    # for summarizers that only copy text (lead-k, predictions made elsewhere)
-    generated = len(examples) - cache_hits if summarizer.runs_model else 0
+    # documents a model generated in this run: not those from the cache, not failures,
+    # and none at all for summarizers that only copy text (lead-k, predictions)
+    generated = (len(examples) - cache_hits - counts["n_failed"]) if summarizer.runs_model else 0
     timings = {
         "started_at": started,
         **summarizer.timings(),
@@ -153,6 +151,34 @@ def evaluate(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSp
     return RunResult(
         spec=spec, versions=versions, documents=documents, scores=aggregates,
         signature=str(signature.from_spec(spec, versions)),
-        timings=timings, warnings=tuple(warnings),
-        counts={"n_documents": len(examples), "n_truncated": n_truncated,
-                "n_empty_predictions": n_empty})
+        timings=timings, warnings=tuple(warnings), counts=counts)
+
+
+def tally(documents: Sequence[DocumentResult], rouge: RougeSpec, seed: int
+          ) -> tuple[dict[str, dict[str, Interval]], list[str], dict[str, int]]:
+    """Aggregates, warnings and counts from scored documents: the same for a run and for
+    a merge of its shards."""
+    generations = [d.generation for d in documents]
+    warnings = scoring.coverage_warnings([d.id for d in documents],
+                                         [d.references for d in documents],
+                                         [g.prediction for g in generations], rouge)
+    failed = [g for g in generations if g.error is not None]
+    n_truncated = sum(g.truncated for g in generations)
+    empty = [g.id for g in generations if not g.prediction.strip() and g.error is None]
+    cut = [g.id for g in generations if g.finish_reason == "length"]
+    if failed:
+        shown = "; ".join(f"{g.id!r}: {g.error}" for g in failed[:5])
+        warnings.append(f"{len(failed)} document(s) failed and are scored as empty summaries "
+                        f"(0): {shown}" + (" ..." if len(failed) > 5 else ""))
+    if n_truncated:
+        warnings.append(f"{n_truncated} article(s) were longer than the model's input limit and "
+                        "were truncated (see 'truncated' in samples.jsonl)")
+    if empty:
+        warnings.append(f"{len(empty)} empty prediction(s), scored 0: {empty[:10]}")
+    if cut:
+        warnings.append(f"{len(cut)} summary(ies) stopped at the token limit "
+                        f"(finish_reason 'length'): {cut[:10]}")
+    counts = {"n_documents": len(documents), "n_truncated": n_truncated,
+              "n_empty_predictions": len(empty), "n_failed": len(failed),
+              "n_cut_at_token_limit": len(cut)}
+    return aggregate(documents, rouge, seed), warnings, counts

@@ -26,12 +26,21 @@ from sumbench.signature import from_spec as signature_from_spec
 
 RESULTS = "results.json"
 SAMPLES = "samples.jsonl"
+REQUESTS = "requests.jsonl"  # served models only: latency, attempts, usage per document
 
 
 def write_run(run_dir: Path, result: RunResult) -> None:
     """samples.jsonl first, results.json last: a results.json always has its samples."""
     run_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_jsonl(run_dir / SAMPLES, (d.as_dict() for d in result.documents))
+    # timings per request live apart, so samples.jsonl is the same for every run (and
+    # every merge of shards) that produced the same summaries
+    if any(d.generation.request is not None for d in result.documents):
+        atomic_write_jsonl(run_dir / REQUESTS,
+                           ({"id": d.id, **(d.generation.request or {})}
+                            for d in result.documents))
+    else:
+        (run_dir / REQUESTS).unlink(missing_ok=True)  # from an earlier run in this folder
     atomic_write_json(run_dir / RESULTS, result.summary_dict())
 
 
@@ -100,7 +109,24 @@ def _scores(raw: dict[str, Any], where: str) -> dict[str, dict[str, Interval]]:
                          "is TYPE -> STAT -> {mean, low, high}") from None
 
 
+def _requests(path: Path) -> dict[str, dict[str, Any]]:
+    """A served model's per-document request log, by id; {} when the run has none."""
+    if not path.is_file():
+        return {}
+    log = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                row = json.loads(line)
+                log[row["id"]] = {k: v for k, v in row.items() if k != "id"}
+            except (json.JSONDecodeError, KeyError, TypeError) as err:
+                raise InputError(f"{path}:{number}", f"unreadable request record ({err})"
+                                 ) from None
+    return log
+
+
 def _samples(path: Path) -> list[DocumentResult]:
+    requests = _requests(path.with_name(REQUESTS))
     documents = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -109,7 +135,9 @@ def _samples(path: Path) -> list[DocumentResult]:
             row = json.loads(line)
             generation = Generation(row["id"], row["prediction"], row.get("raw_prediction", ""),
                                     row.get("input_tokens"), row.get("output_tokens"),
-                                    bool(row.get("truncated", False)))
+                                    bool(row.get("truncated", False)),
+                                    finish_reason=row.get("finish_reason"),
+                                    error=row.get("error"), request=requests.get(row["id"]))
             scores = {k: Score(**v) for k, v in row["scores"].items()}
             documents.append(DocumentResult(row["id"], generation, tuple(row["references"]),
                                             scores, row.get("scored_prediction", "")))

@@ -25,7 +25,7 @@ class _Echo:
     def fingerprint(self) -> str:
         return self._fingerprint
 
-    def summarize(self, examples):
+    def summarize(self, examples, on_each=None):
         self.calls += [e.id for e in examples]
         return [Generation(e.id, f"{self._fingerprint}:{e.article}", f"raw {e.article}",
                            len(e.article), 3, truncated=e.article.startswith("long"))

@@ -248,7 +248,7 @@ def test_outputs_are_cleaned_and_raw_kept(tiny_causal: Path, monkeypatch):
     summarizer = _built(tiny_causal)
     summarizer.load()
     raw = "Police report\nSummary: the **team** won.\n- the city was new."
-    monkeypatch.setattr(summarizer, "_generate", lambda ids: [(raw, 4)] * len(ids))
+    monkeypatch.setattr(summarizer, "_generate", lambda ids: [(raw, 4, "stop")] * len(ids))
     [g] = summarizer.summarize(_examples()[:1])
     assert g.raw_prediction == raw
     assert g.prediction == "the team won.\nthe city was new."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,7 +47,13 @@ def _console() -> Any:
     return console
 
 
+def print_error(message: str) -> None:
+    """One line on stderr, as the CLI prints errors: the run's files are already written."""
+    print(f"sumbench: error: {message}", file=sys.stderr)
+
+
 def print_run(result: RunResult, run_dir: Path, gates: list[GateResult]) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     console = _console()
@@ -61,7 +68,7 @@ def print_run(result: RunResult, run_dir: Path, gates: list[GateResult]) -> None
     console.print(f"signature: {result.signature}", markup=False, soft_wrap=True)
     for warning in result.warnings:
         # one warning, one line in logs (grep-able); wrapped only for a person at a terminal
-        console.print(f"[yellow]warning:[/yellow] {warning}", markup=True,
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}", markup=True,
                       soft_wrap=not console.is_terminal)
     for gate in gates:
         color = "green" if gate.passed else "red"

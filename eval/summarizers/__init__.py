@@ -9,7 +9,7 @@ with ``from_options``.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from sumbench.records import Example, Generation
@@ -19,9 +19,14 @@ if TYPE_CHECKING:
 
 REGISTRY: dict[str, str] = {
     "hf": "sumbench.summarizers.hf:HFSummarizer",
+    "api": "sumbench.summarizers.api:APISummarizer",
     "lead": "sumbench.summarizers.baselines:LeadSummarizer",
     "predictions": "sumbench.summarizers.baselines:PredictionsSummarizer",
 }
+
+# Called with each result as soon as it is final (in any order): the response cache
+# commits it and the progress bar moves. Summarizers call it for every result they return.
+ResultHook = Callable[[Generation], None]
 
 
 @runtime_checkable
@@ -37,7 +42,11 @@ class Summarizer(Protocol):
         """Build from the run's options (and the suite, for summarizers that need it)."""
         ...
 
-    def summarize(self, examples: Sequence[Example]) -> list[Generation]: ...
+    def summarize(self, examples: Sequence[Example],
+                  on_each: ResultHook | None = None) -> list[Generation]:
+        """One result per example, in the same order; a failed document comes back with
+        ``error`` set (and is scored as an empty summary) rather than raising."""
+        ...
 
     def describe(self) -> dict[str, Any]:
         """What decides the outputs, for the spec: never timings."""
@@ -51,8 +60,9 @@ class Summarizer(Protocol):
         """Told the run's size before the first batch (a model may size its run)."""
         ...
 
-    def timings(self) -> dict[str, float]:
-        """Seconds spent outside summarize() calls, such as loading a model."""
+    def timings(self) -> dict[str, Any]:
+        """Seconds spent outside summarize() calls, such as loading a model, and
+        request statistics for a served model."""
         ...
 
 

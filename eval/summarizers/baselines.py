@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sumbench import defaults
 from sumbench.errors import check_at_least
 from sumbench.records import Example, Generation
+from sumbench.summarizers import ResultHook
 from sumbench.text import split_sentences
 
 if TYPE_CHECKING:
@@ -29,6 +30,17 @@ class _CopiesText:
     def timings(self) -> dict[str, float]:
         return {}
 
+    def summarize(self, examples: Sequence[Example],
+                  on_each: ResultHook | None = None) -> list[Generation]:
+        out = [self.copy(ex) for ex in examples]
+        if on_each:
+            for generation in out:
+                on_each(generation)
+        return out
+
+    def copy(self, example: Example) -> Generation:
+        raise NotImplementedError
+
 
 class LeadSummarizer(_CopiesText):
     """The first k sentences of the article: the standard extractive baseline."""
@@ -43,12 +55,9 @@ class LeadSummarizer(_CopiesText):
     def from_options(cls, options: RunOptions, examples: Sequence[Example]) -> LeadSummarizer:
         return cls(options.lead_sentences)
 
-    def summarize(self, examples: Sequence[Example]) -> list[Generation]:
-        out = []
-        for ex in examples:
-            text = "\n".join(split_sentences(ex.article)[: self.k])
-            out.append(Generation(ex.id, text, raw_prediction=text))
-        return out
+    def copy(self, example: Example) -> Generation:
+        text = "\n".join(split_sentences(example.article)[: self.k])
+        return Generation(example.id, text, raw_prediction=text)
 
     def describe(self) -> dict[str, Any]:
         return {"summarizer": self.name, "lead_sentences": self.k,
@@ -75,9 +84,9 @@ class PredictionsSummarizer(_CopiesText):
         preds = load_predictions(options.predictions, [ex.id for ex in examples])
         return cls(preds, str(options.predictions), sha256_file(options.predictions))
 
-    def summarize(self, examples: Sequence[Example]) -> list[Generation]:
-        return [Generation(ex.id, self.predictions[ex.id],
-                           raw_prediction=self.predictions[ex.id]) for ex in examples]
+    def copy(self, example: Example) -> Generation:
+        text = self.predictions[example.id]
+        return Generation(example.id, text, raw_prediction=text)
 
     def describe(self) -> dict[str, Any]:
         return {"summarizer": self.name, "predictions_file": self.source,

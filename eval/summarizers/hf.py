@@ -27,6 +27,7 @@ from sumbench.errors import (
 )
 from sumbench.models import ResolvedModel, quiet_libraries
 from sumbench.records import Example, Generation
+from sumbench.summarizers import ResultHook
 from sumbench.summarizers.cleanup import CLEANUP_VERSION, clean_prediction
 
 if TYPE_CHECKING:
@@ -296,7 +297,8 @@ class HFSummarizer:
         return self._tokenizer(text, add_special_tokens=self._adds_special_tokens)["input_ids"]
 
     # -- generation -------------------------------------------------------------------
-    def summarize(self, examples: Sequence[Example]) -> list[Generation]:
+    def summarize(self, examples: Sequence[Example],
+                  on_each: ResultHook | None = None) -> list[Generation]:
         if not examples:
             return []
         self.load()
@@ -307,14 +309,18 @@ class HFSummarizer:
         for start in range(0, len(order), size):
             batch = order[start:start + size]
             texts = self._generate([encoded[i][0] for i in batch])
-            for i, (raw, n_out) in zip(batch, texts, strict=True):
+            for i, (raw, n_out, finish) in zip(batch, texts, strict=True):
                 results[i] = Generation(
                     examples[i].id, clean_prediction(raw), raw_prediction=raw,
                     input_tokens=len(encoded[i][0]), output_tokens=n_out,
-                    truncated=encoded[i][1])
+                    truncated=encoded[i][1], finish_reason=finish)
+                if on_each:
+                    on_each(results[i])
         return [results[i] for i in range(len(examples))]
 
-    def _generate(self, batch_ids: list[list[int]]) -> list[tuple[str, int]]:
+    def _generate(self, batch_ids: list[list[int]]) -> list[tuple[str, int, str]]:
+        """Each row's text, its number of new tokens, and why it stopped: "stop" at an
+        end-of-sequence token, "length" when it ran into ``max_new_tokens``."""
         import torch
 
         tok = self._tokenizer
@@ -340,8 +346,10 @@ class HFSummarizer:
         eos = self._eos_ids()
         results = []
         for row in new_tokens.tolist():
-            n = next((k + 1 for k, t in enumerate(row) if t in eos), len(row))
-            results.append((tok.decode(row[:n], skip_special_tokens=True).strip(), n))
+            stop = next((k + 1 for k, t in enumerate(row) if t in eos), None)
+            n = stop or len(row)
+            results.append((tok.decode(row[:n], skip_special_tokens=True).strip(), n,
+                            "stop" if stop else "length"))
         return results
 
     def _prefills_separately(self, batch_ids: list[list[int]]) -> bool:

@@ -1,0 +1,492 @@
+"""A model behind an OpenAI-compatible server (vLLM, SGLang, TGI, llama.cpp, Ollama,
+``transformers serve``, hosted APIs) as a summarizer.
+
+- ``concurrency`` worker threads pull documents from one shared iterator, so requests
+  in flight never exceed it whatever the suite size, and nothing is queued up front.
+  Several base URLs are replicas of one model: worker ``w`` starts on replica
+  ``w mod R`` and each retry moves to the next one.
+- One retry layer: 408, 429, 5xx, connection errors, read timeouts and unreadable
+  replies are retried with exponential backoff and full jitter, waiting at least the
+  server's ``Retry-After`` (capped at ``RETRY_AFTER_CAP_S``); 400, 401, 403, 404 and 422
+  are not. A document that still fails comes back with ``error`` set; the run goes on.
+- Each result goes to ``on_each`` as it arrives, in the calling thread, where the
+  response cache commits it: a crash loses only requests in flight.
+- The API key is read from the environment, sent only in the Authorization header and
+  scrubbed from every message; it is never part of the spec or the cache key.
+
+Standard library HTTP (``http.client``) keeps the client free of a dependency and of a
+second retry layer, with one persistent connection per worker and replica.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import http.client
+import json
+import math
+import os
+import queue
+import random
+import ssl
+import threading
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from sumbench import defaults
+from sumbench.errors import ModelError, SettingError, check_at_least, check_choice
+from sumbench.records import Example, Generation
+from sumbench.summarizers import ResultHook
+from sumbench.summarizers.cleanup import CLEANUP_VERSION, clean_prediction
+
+if TYPE_CHECKING:
+    from sumbench.options import RunOptions
+
+RETRYABLE_STATUS = frozenset({408, 429})  # and every 5xx; other 4xx are final
+RETRY_AFTER_CAP_S = 60.0  # a server's Retry-After is honoured up to this long
+BACKOFF_BASE_S = 0.5  # attempt k waits uniform(0, min(BACKOFF_CAP_S, base * 2**k))
+BACKOFF_CAP_S = 30.0
+ERROR_BODY_CHARS = 300  # of a server's error reply, quoted in the document's error
+
+
+@dataclass(frozen=True)
+class APISettings:
+    """What is sent and how: the request body fields decide the output and key the cache;
+    the client fields (URLs, key, concurrency, timeouts) do not."""
+
+    model: str
+    base_urls: tuple[str, ...]
+    endpoint: str = "chat"
+    prompt: str = defaults.PROMPT
+    system_prompt: str | None = None
+    max_new_tokens: int = defaults.MAX_NEW_TOKENS
+    seed: int = defaults.SEED
+    extra_body: dict[str, Any] = field(default_factory=dict)
+    api_key_env: str = defaults.API_KEY_ENV
+    concurrency: int = defaults.API_CONCURRENCY
+    timeout_s: float = defaults.API_TIMEOUT_S
+    max_retries: int = defaults.API_MAX_RETRIES
+
+    def __post_init__(self) -> None:
+        if not self.model:
+            raise SettingError("model", "is needed by the summarizer 'api': the model name "
+                               "as the server lists it at /v1/models")
+        if not self.base_urls:
+            raise SettingError("base_url", "is needed by the summarizer 'api', e.g. "
+                               "http://127.0.0.1:8000/v1")
+        for url in self.base_urls:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise SettingError("base_url", f"must be an http(s) URL such as "
+                                   f"http://127.0.0.1:8000/v1; got {_public_url(url)!r}")
+        check_choice("endpoint", self.endpoint, defaults.API_ENDPOINTS)
+        if "{article}" not in self.prompt:
+            raise SettingError("prompt", "must contain the placeholder {article}")
+        if self.system_prompt is not None and self.endpoint != "chat":
+            raise SettingError("system_prompt", "needs the chat endpoint: completions "
+                               "sends one prompt text")
+        for name in ("max_new_tokens", "concurrency"):
+            check_at_least(name, getattr(self, name))
+        check_at_least("max_retries", self.max_retries, 0)
+        if not self.timeout_s > 0:
+            raise SettingError("timeout", f"must be more than 0 seconds; got {self.timeout_s}")
+        reserved = {"model", "messages", "prompt"} & set(self.extra_body)
+        if reserved:
+            raise SettingError("extra_body", f"may not set {sorted(reserved)}: sumbench "
+                               "sends them")
+
+    def body(self, article: str) -> dict[str, Any]:
+        """The request body for one article: standard fields, then ``extra_body``."""
+        user = self.prompt.replace("{article}", article)
+        body: dict[str, Any] = {"model": self.model}
+        if self.endpoint == "chat":
+            messages = [{"role": "system", "content": self.system_prompt}] \
+                if self.system_prompt else []
+            body["messages"] = [*messages, {"role": "user", "content": user}]
+        else:
+            body["prompt"] = user
+        body.update(max_tokens=self.max_new_tokens, temperature=0, seed=self.seed)
+        body.update(self.extra_body)
+        return body
+
+
+class RequestFailed(Exception):
+    """One attempt failed; ``retry`` says whether another attempt may succeed."""
+
+    def __init__(self, kind: str, message: str, *, retry: bool,
+                 wait_s: float | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind  # e.g. http_429, timeout, connection, bad_response
+        self.retry = retry
+        self.wait_s = wait_s  # the server's Retry-After, capped
+
+
+@dataclass
+class _Stats:
+    """Per-run request statistics, updated under a lock by the workers."""
+
+    latencies: list[float] = field(default_factory=list)
+    attempts: int = 0
+    retries: int = 0
+    errors: Counter = field(default_factory=Counter)  # by kind, every failed attempt
+    failed_documents: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    max_in_flight: int = 0
+    seconds: float = 0.0
+
+
+class APISummarizer:
+    """Summaries from a served model; see the module docstring."""
+
+    name = "api"
+    runs_model = True
+    batch_size: int | None = None  # one queue over the whole run, not chunks
+
+    def __init__(self, settings: APISettings) -> None:
+        self.settings = settings
+        self._key = os.environ.get(settings.api_key_env) or None
+        self._ready = False
+        self._stats = _Stats()
+        self._lock = threading.Lock()
+        self._in_flight = 0
+
+    @classmethod
+    def from_options(cls, options: RunOptions, examples: Sequence[Example]) -> APISummarizer:
+        for name, value, default in (("num_beams", options.num_beams, defaults.NUM_BEAMS),
+                                     ("max_input_tokens", options.max_input_tokens, None),
+                                     ("batch_size", options.batch_size, None),
+                                     ("revision", options.revision, None),
+                                     ("compile", options.compile, "auto"),
+                                     ("device", options.device, "auto"),
+                                     ("dtype", options.dtype, "auto")):
+            if value != default:
+                raise SettingError(name, "is for in-process models; a served model's "
+                                   "settings belong to its server (or --extra-body)")
+        return cls(APISettings(
+            model=options.model or "", base_urls=tuple(options.base_url),
+            endpoint=options.endpoint, prompt=options.prompt or defaults.PROMPT,
+            system_prompt=options.system_prompt, max_new_tokens=options.max_new_tokens,
+            seed=options.seed, extra_body=dict(options.extra_body or {}),
+            api_key_env=options.api_key_env, concurrency=options.concurrency,
+            timeout_s=options.timeout, max_retries=options.max_retries))
+
+    # -- identity -------------------------------------------------------------------
+    def fingerprint(self) -> str:
+        """Model, endpoint, the request body around the article, and cleanup: what decides
+        the output. Base URLs are left out so replicas and reruns share the cache."""
+        payload = {"api": self.settings.endpoint, "body": self.settings.body("{article}"),
+                   "cleanup": CLEANUP_VERSION}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+    def describe(self) -> dict[str, Any]:
+        s = self.settings
+        return {"summarizer": self.name, "model": s.model,
+                "api": {"endpoint": s.endpoint, "request_body": s.body("{article}"),
+                        "prompt": s.prompt, "system_prompt": s.system_prompt,
+                        "do_sample": False},
+                "cleanup": CLEANUP_VERSION}
+
+    def plan(self, n_documents: int) -> None:
+        return None
+
+    def timings(self) -> dict[str, Any]:
+        st, s = self._stats, self.settings
+        lat = sorted(st.latencies)
+        return {"requests": {
+            "servers": [_public_url(u) for u in s.base_urls],
+            "concurrency": s.concurrency, "timeout_s": s.timeout_s,
+            "max_retries": s.max_retries, "requests": st.attempts,
+            "requests_per_s": round(st.attempts / st.seconds, 3) if st.seconds else None,
+            "latency_p50_s": _percentile(lat, 0.50), "latency_p95_s": _percentile(lat, 0.95),
+            "retries": st.retries, "errors_by_class": dict(sorted(st.errors.items())),
+            "failed_documents": st.failed_documents, "max_in_flight": st.max_in_flight,
+            "prompt_tokens": st.prompt_tokens, "completion_tokens": st.completion_tokens,
+            "total_tokens": st.prompt_tokens + st.completion_tokens}}
+
+    # -- readiness --------------------------------------------------------------------
+    def check_ready(self) -> None:
+        """Each server answers /models and lists the model; else one clear line."""
+        for url in self.settings.base_urls:
+            connection = _Connection(url, self.settings.timeout_s)
+            try:
+                status, _, body = connection.request("GET", "/models", None,
+                                                           self._headers())
+            except RequestFailed as err:
+                raise ModelError(self._scrub(f"cannot reach {_public_url(url)}: {err}")
+                                 ) from None
+            finally:
+                connection.close()
+            where = f"{_public_url(url)}/models"
+            if status in (401, 403):
+                hint = (f"the key in ${self.settings.api_key_env} was refused" if self._key
+                        else f"set ${self.settings.api_key_env} or name another variable "
+                        "with --api-key-env")
+                raise ModelError(f"{where}: authentication failed (HTTP {status}): {hint}")
+            if status != 200:
+                raise ModelError(self._scrub(
+                    f"{where}: HTTP {status}: {_snippet(body)} (is the base URL the API root, "
+                    "usually ending in /v1?)"))
+            try:
+                served = [m["id"] for m in json.loads(body)["data"]]
+            except (ValueError, KeyError, TypeError):
+                raise ModelError(self._scrub(f"{where}: not a model list: {_snippet(body)}")
+                                 ) from None
+            if self.settings.model not in served:
+                shown = ", ".join(repr(m) for m in served[:20]) or "none"
+                raise ModelError(f"{_public_url(url)} does not serve the model "
+                                 f"{self.settings.model!r}; it serves: {shown}")
+        self._ready = True
+
+    # -- generation -------------------------------------------------------------------
+    def summarize(self, examples: Sequence[Example],
+                  on_each: ResultHook | None = None) -> list[Generation]:
+        if not examples:
+            return []
+        if not self._ready:
+            self.check_ready()
+        todo = iter(enumerate(examples))
+        take = threading.Lock()
+        done: queue.Queue[tuple[int, Generation | BaseException]] = queue.Queue()
+        stop = threading.Event()
+
+        def worker(number: int) -> None:
+            connections: dict[str, _Connection] = {}
+            try:
+                while not stop.is_set():
+                    with take:
+                        item = next(todo, None)
+                    if item is None:
+                        return
+                    index, example = item
+                    try:
+                        done.put((index, self._summarize_one(example, number, connections)))
+                    except BaseException as err:  # a bug: handed to the caller, not lost
+                        done.put((index, err))
+                        return
+            finally:
+                for connection in connections.values():
+                    connection.close()
+
+        workers = [threading.Thread(target=worker, args=(n,), daemon=True,
+                                    name=f"sumbench-api-{n}")
+                   for n in range(min(self.settings.concurrency, len(examples)))]
+        started = time.perf_counter()
+        for thread in workers:
+            thread.start()
+        results: dict[int, Generation] = {}
+        try:
+            while len(results) < len(examples):
+                try:  # a timeout keeps the main thread responsive to Ctrl-C
+                    index, outcome = done.get(timeout=0.5)
+                except queue.Empty:
+                    continue
+                if isinstance(outcome, BaseException):
+                    raise outcome
+                results[index] = outcome
+                if on_each:
+                    on_each(outcome)
+        finally:
+            stop.set()  # workers finish the request in hand and take no more
+            self._stats.seconds += time.perf_counter() - started
+        return [results[i] for i in range(len(examples))]
+
+    def _summarize_one(self, example: Example, worker: int,
+                       connections: dict[str, _Connection]) -> Generation:
+        s = self.settings
+        path = "/chat/completions" if s.endpoint == "chat" else "/completions"
+        payload = json.dumps(self.settings.body(example.article)).encode()
+        started = time.perf_counter()
+        failure: RequestFailed | None = None
+        attempt = 0
+        for attempt in range(1, s.max_retries + 2):
+            url = s.base_urls[(worker + attempt - 1) % len(s.base_urls)]
+            connection = connections.get(url) or _Connection(url, s.timeout_s)
+            connections[url] = connection
+            try:
+                reply = self._attempt(connection, path, payload)
+            except RequestFailed as err:
+                failure = err
+                connection.close()  # a fresh connection for the next attempt
+                with self._lock:
+                    self._stats.errors[err.kind] += 1
+                if not err.retry or attempt > s.max_retries:
+                    break
+                with self._lock:
+                    self._stats.retries += 1
+                time.sleep(_backoff(attempt, err.wait_s))
+                continue
+            return self._generation(example, reply, url, attempt,
+                                    time.perf_counter() - started)
+        assert failure is not None
+        with self._lock:
+            self._stats.failed_documents += 1
+        message = self._scrub(f"{failure} (after {attempt} attempt{'s' * (attempt > 1)})")
+        return Generation(example.id, "", "", error=message,
+                          request={"latency_s": round(time.perf_counter() - started, 4),
+                                   "attempts": attempt, "server": _public_url(url),
+                                   "error_class": failure.kind})
+
+    def _attempt(self, connection: _Connection, path: str, payload: bytes) -> dict[str, Any]:
+        """One request: the parsed reply, or RequestFailed saying whether to retry."""
+        with self._lock:
+            self._in_flight += 1
+            self._stats.attempts += 1
+            self._stats.max_in_flight = max(self._stats.max_in_flight, self._in_flight)
+        try:
+            status, headers, body = connection.request("POST", path, payload, self._headers())
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+        if status != 200:
+            retry = status in RETRYABLE_STATUS or status >= 500
+            raise RequestFailed(f"http_{status}", f"HTTP {status}: {_snippet(body)}",
+                                retry=retry, wait_s=_retry_after(headers.get("retry-after")))
+        try:
+            reply = json.loads(body)
+            choice = reply["choices"][0]
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise RequestFailed("bad_response", f"unreadable reply: {_snippet(body)}",
+                                retry=True) from None
+        if not isinstance(choice, dict):
+            raise RequestFailed("bad_response", f"unreadable reply: {_snippet(body)}",
+                                retry=True)
+        return reply
+
+    def _generation(self, example: Example, reply: dict[str, Any], url: str, attempts: int,
+                    latency: float) -> Generation:
+        choice = reply["choices"][0]
+        if self.settings.endpoint == "chat":
+            text = (choice.get("message") or {}).get("content")
+        else:
+            text = choice.get("text")
+        raw = text if isinstance(text, str) else ""  # null content: a named empty summary
+        usage = reply.get("usage") if isinstance(reply.get("usage"), dict) else {}
+        n_in, n_out = _count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens"))
+        with self._lock:
+            self._stats.latencies.append(latency)
+            self._stats.prompt_tokens += n_in or 0
+            self._stats.completion_tokens += n_out or 0
+        finish = choice.get("finish_reason")
+        return Generation(
+            example.id, clean_prediction(raw), raw_prediction=raw, input_tokens=n_in,
+            output_tokens=n_out, finish_reason=finish if isinstance(finish, str) else None,
+            request={"latency_s": round(latency, 4), "attempts": attempts,
+                     "server": _public_url(url), "server_model": reply.get("model"),
+                     "content_null": text is None})
+
+    # -- secrets ----------------------------------------------------------------------
+    def _headers(self) -> dict[str, str]:
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if self._key:
+            headers["Authorization"] = f"Bearer {self._key}"
+        return headers
+
+    def _scrub(self, message: str) -> str:
+        """Servers may echo a request back: the key never leaves in a message."""
+        return message.replace(self._key, "***") if self._key else message
+
+
+class _Connection:
+    """One persistent HTTP(S) connection to one base URL; reopened after any failure."""
+
+    def __init__(self, base_url: str, timeout_s: float) -> None:
+        parts = urlsplit(base_url)
+        self.prefix = parts.path.rstrip("/")
+        self.secure = parts.scheme == "https"
+        self.host, self.port = parts.hostname or "", parts.port
+        self.timeout_s = timeout_s
+        auth = f"{parts.username}:{parts.password or ''}" if parts.username else None
+        self.basic_auth = auth
+        self._conn: http.client.HTTPConnection | None = None
+
+    def request(self, method: str, path: str, body: bytes | None,
+                headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        if self._conn is None:
+            self._conn = (http.client.HTTPSConnection(self.host, self.port,
+                                                      timeout=self.timeout_s,
+                                                      context=ssl.create_default_context())
+                          if self.secure else
+                          http.client.HTTPConnection(self.host, self.port,
+                                                     timeout=self.timeout_s))
+        if self.basic_auth:
+            import base64
+
+            token = base64.b64encode(self.basic_auth.encode()).decode()
+            headers = {**headers, "Authorization": headers.get("Authorization",
+                                                               f"Basic {token}")}
+        try:
+            self._conn.request(method, self.prefix + path, body=body, headers=headers)
+            response = self._conn.getresponse()
+            data = response.read()
+        except TimeoutError:
+            self.close()
+            raise RequestFailed("timeout", f"no reply within {self.timeout_s:g} s",
+                                retry=True) from None
+        except (ConnectionError, http.client.HTTPException, OSError) as err:
+            self.close()
+            raise RequestFailed("connection", f"connection failed ({type(err).__name__}: "
+                                f"{err})", retry=True) from None
+        if response.getheader("connection", "").lower() == "close":
+            self.close()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, data
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def _public_url(url: str) -> str:
+    """The URL without any user:password part, for messages and results."""
+    parts = urlsplit(url)
+    if parts.username is None:
+        return url.rstrip("/")
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    return parts._replace(netloc=host).geturl().rstrip("/")
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta seconds or an HTTP date), capped."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = when.timestamp() - time.time()
+    return min(max(seconds, 0.0), RETRY_AFTER_CAP_S)
+
+
+def _backoff(attempt: int, retry_after: float | None) -> float:
+    """Full jitter (uniform up to the exponential ceiling), never less than Retry-After."""
+    jitter = random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (attempt - 1)))
+    return max(jitter, retry_after or 0.0)
+
+
+def _snippet(body: bytes) -> str:
+    text = body.decode("utf-8", "replace").strip().replace("\n", " ")
+    return text[:ERROR_BODY_CHARS] + ("..." if len(text) > ERROR_BODY_CHARS else "") \
+        if text else "(empty body)"
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _percentile(sorted_values: list[float], q: float) -> float | None:
+    """Nearest-rank percentile; None without values."""
+    if not sorted_values:
+        return None
+    rank = max(1, min(len(sorted_values), math.ceil(q * len(sorted_values))))
+    return round(sorted_values[rank - 1], 4)
+
