@@ -44,6 +44,9 @@ def select(examples: Sequence[Example], shard: str, suite_digest: str
     """This shard's examples, in suite order, and the spec entry that marks the run."""
     index, count = parse_shard(shard)
     positions = [i for i, ex in enumerate(examples) if shard_of(ex.id, count) == index]
+    if not positions:
+        raise SettingError("shard", f"{shard} holds none of the suite's {len(examples)} "
+                           "document(s): use fewer shards")
     marker = {"index": index, "count": count, "suite_documents": len(examples),
               "suite_sha256": suite_digest, "positions": positions}
     return [examples[i] for i in positions], marker
