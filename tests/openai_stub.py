@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import re
 import select
+import socket
 import sys
 import threading
 from collections import Counter, defaultdict
@@ -93,6 +94,12 @@ class StubServer:
 
             def log_message(self, *args: Any) -> None:  # quiet
                 return None
+
+            def setup(self) -> None:
+                super().setup()
+                # headers and body go out in two writes: without this, Nagle's algorithm
+                # and the client's delayed ACK stall every reply by ~40 ms
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
             def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None,
                       raw: bytes | None = None) -> None:
