@@ -107,8 +107,12 @@ def run(
     report: Annotated[str | None, typer.Option(help="Extra reports: md,junit,html,csv.")
                       ] = None,
     fail_under: Annotated[str | None, typer.Option(
-        help="Gates, e.g. rouge1=0.30,rouge2.recall=0.1 (F1 unless named).")] = None,
-    gate_on: Annotated[GateOn, typer.Option(help="mean or low (the interval's lower end).")
+        help="Lower bounds, e.g. rouge1=0.30,rouge2.recall=0.1 (F1 unless named).")] = None,
+    gate: Annotated[str | None, typer.Option(
+        help="Gates in either direction: rouge1>=0.30,rep4<=0.2,empty==0 (diagnostics: "
+             "their mean; flags: documents flagged).")] = None,
+    gate_on: Annotated[GateOn, typer.Option(
+        help="mean, or low: the interval's conservative end (low for >=, high for <=).")
                        ] = "mean",
     cache: Annotated[bool, typer.Option("--cache/--no-cache",
                                         help="Reuse and save model outputs (resume).")] = True,
@@ -176,7 +180,8 @@ def run(
             api_key_env=api_key_env, concurrency=concurrency, timeout=timeout,
             max_retries=max_retries, max_failures=max_failures, shard=shard, quiet=quiet,
             argv=sys.argv[1:])
-        return execute_run(options, formats=formats, fail_under=fail_under, gate_on=gate_on)
+        return execute_run(options, formats=formats, fail_under=gates_text(fail_under, gate),
+                           gate_on=gate_on)
 
     _guard(action)
 
@@ -187,7 +192,8 @@ def merge(
     out: Annotated[Path, typer.Option(help="Folder for the merged run.")],
     report: Annotated[str | None, typer.Option(help="Extra reports: md,junit,html,csv.")
                       ] = None,
-    fail_under: Annotated[str | None, typer.Option(help="Gates, as for `run`.")] = None,
+    fail_under: Annotated[str | None, typer.Option(help="Lower bounds, as for `run`.")] = None,
+    gate: Annotated[str | None, typer.Option(help="Gates, as for `run`.")] = None,
     gate_on: Annotated[GateOn, typer.Option()] = "mean",
     max_failures: Annotated[int, typer.Option(help="Failed documents tolerated.")] = 0,
 ) -> None:
@@ -200,7 +206,7 @@ def merge(
 
         return execute_merge(shard_dirs, out=out, formats=parse_formats(report, FORMATS,
                                                                          "report"),
-                             fail_under=fail_under, gate_on=gate_on,
+                             fail_under=gates_text(fail_under, gate), gate_on=gate_on,
                              max_failures=max_failures, argv=sys.argv[1:])
 
     _guard(action)
@@ -210,8 +216,9 @@ def merge(
 def report(
     run_dir: Annotated[Path, typer.Argument(help="A run folder.")],
     format: Annotated[str, typer.Option("--format", help="md,junit,html,csv")] = "md,html",
-    fail_under: Annotated[str | None, typer.Option(help="Gates to record and check.")
+    fail_under: Annotated[str | None, typer.Option(help="Lower bounds to record and check.")
                           ] = None,
+    gate: Annotated[str | None, typer.Option(help="Gates, as for `run`.")] = None,
     gate_on: Annotated[GateOn, typer.Option()] = "mean",
 ) -> None:
     """Write reports for an existing run (no model is loaded)."""
@@ -220,8 +227,8 @@ def report(
         from sumbench.pipeline import report_existing
         from sumbench.reports import FORMATS, parse_formats
 
-        return report_existing(run_dir, parse_formats(format, FORMATS, "format"), fail_under,
-                               gate_on)
+        return report_existing(run_dir, parse_formats(format, FORMATS, "format"),
+                               gates_text(fail_under, gate), gate_on)
 
     _guard(action)
 
@@ -254,6 +261,16 @@ def compare(
                                seed=seed, out=out, formats=formats, force=force, top=top)
 
     _guard(action)
+
+
+def gates_text(fail_under: str | None, gate: str | None) -> str | None:
+    """--fail-under and --gate as one list of gates, each checked under its own flag name
+    first so a typo is reported against the flag it was written in."""
+    from sumbench.gates import parse_gates
+
+    parse_gates(fail_under, "fail_under")
+    parse_gates(gate, "gate")
+    return ",".join(text for text in (fail_under, gate) if text) or None
 
 
 def parse_json_object(name: str, text: str | None) -> dict | None:

@@ -1,31 +1,50 @@
-"""Quality gates: ``--fail-under rouge1=0.30,rouge2.recall=0.1``.
+"""Quality gates, in both directions: ``--gate "rouge1>=0.30,rep4<=0.2,empty==0"``, and
+``--fail-under rouge1=0.30,rouge2.recall=0.1`` (NAME=BOUND is NAME>=BOUND).
 
-A bare type means its F1. ``--gate-on mean`` (default) checks the exact mean;
-``--gate-on low`` checks the lower end of the 95% interval, which fails only when the
-suite is confidently below the bound (stricter, and noisier on small suites).
+A bare ROUGE type means its F1; a diagnostic means its mean; a flag (or ``failed``)
+means the number of documents that carry it. ``--gate-on mean`` (default) checks the
+exact mean; ``--gate-on low`` checks the conservative end of the 95% interval (the
+lower end for >=, the upper end for <=): it passes only when the suite is confidently
+on the right side of the bound (stricter, and noisier on small suites).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
 from sumbench.defaults import GATE_ON, ROUGE_TYPES, STATISTICS
+from sumbench.diagnostics import FLAGS, MEASURES
 from sumbench.errors import SettingError, check_choice, setting
-from sumbench.records import RunResult
+from sumbench.records import Interval, RunResult
 
 GateOn = Literal["mean", "low"]
 
 
+OPERATORS = {">=": lambda v, b: v >= b, "<=": lambda v, b: v <= b,
+             ">": lambda v, b: v > b, "<": lambda v, b: v < b, "==": lambda v, b: v == b}
+_COMPARISON = re.compile(r"^\s*([A-Za-z0-9_.]+)\s*(>=|<=|==|>|<|=)\s*(\S+)\s*$")
+
+
 @dataclass(frozen=True)
 class Gate:
-    rouge_type: str
-    statistic: str
+    """``metric op bound``. The metric is a ROUGE type and statistic, a diagnostic's mean
+    (diagnostics.MEASURES) or a flag's document count (diagnostics.FLAGS, and failed)."""
+
+    rouge_type: str  # the ROUGE type, the diagnostic or the flag
+    statistic: str  # precision, recall, fmeasure; "mean" (a diagnostic); "count" (a flag)
     bound: float
+    op: str = ">="
 
     @property
     def metric(self) -> str:
-        return f"{self.rouge_type}.{self.statistic}"
+        return self.rouge_type if self.statistic in ("mean", "count") \
+            else f"{self.rouge_type}.{self.statistic}"
+
+    @property
+    def is_count(self) -> bool:
+        return self.statistic == "count"
 
 
 @dataclass(frozen=True)
@@ -38,11 +57,15 @@ class GateResult:
     @property
     def message(self) -> str:
         verdict = "passed" if self.passed else "FAILED"
-        return (f"{self.gate.metric} {self.gate_on} = {self.value:.4f} "
-                f"{'>=' if self.passed else '<'} bound {self.gate.bound:.4f}: {verdict}")
+        count = self.gate.is_count
+        shown = f"{self.value:g}" if count else f"{self.value:.4f}"
+        bound = f"{self.gate.bound:g}" if count else f"{self.gate.bound:.4f}"
+        on = "count" if count else self.gate_on
+        return f"{self.gate.metric} {on} = {shown}, required {self.gate.op} {bound}: {verdict}"
 
 
 STAT_ALIASES = {"f1": "fmeasure", "f": "fmeasure", "p": "precision", "r": "recall"}
+COUNTED = (*FLAGS, "failed")
 
 
 def parse_metric(text: str, setting_name: str) -> tuple[str, str]:
@@ -56,37 +79,84 @@ def parse_metric(text: str, setting_name: str) -> tuple[str, str]:
     return rouge_type, statistic
 
 
-def parse_gates(text: str | None) -> list[Gate]:
+def parse_gates(text: str | None, setting_name: str = "fail_under") -> list[Gate]:
+    """Comma-separated gates. ``NAME=BOUND`` means NAME >= BOUND (the --fail-under form);
+    ``NAME>=B``, ``NAME<=B``, ``NAME>B``, ``NAME<B`` and ``NAME==B`` say it outright."""
     if not text:
         return []
     gates = []
     for part in text.split(","):
         if not part.strip():
             continue
-        name, sep, value = part.partition("=")
-        if not sep:
-            raise SettingError("fail_under", f"cannot read {part.strip()!r}: write "
-                               "TYPE[.STAT]=BOUND, e.g. rouge1=0.3")
-        rouge_type, statistic = parse_metric(name, "fail_under")
+        match = _COMPARISON.match(part)
+        if not match:
+            raise SettingError(setting_name, f"cannot read {part.strip()!r}: write "
+                               "METRIC>=BOUND, METRIC<=BOUND or METRIC==BOUND, e.g. "
+                               "rouge1>=0.3, rep4<=0.2, empty==0 (METRIC=BOUND means >=)")
+        name, op, value = match.groups()
+        op = ">=" if op == "=" else op
         try:
             bound = float(value)
         except ValueError:
-            raise SettingError("fail_under", f"bound {value!r} is not a number") from None
-        if not 0.0 <= bound <= 1.0:
-            raise SettingError("fail_under", f"bound {bound} must be between 0 and 1")
-        gates.append(Gate(rouge_type, statistic, bound))
+            raise SettingError(setting_name, f"bound {value!r} is not a number") from None
+        if name in MEASURES:
+            gate = Gate(name, "mean", bound, op)
+        elif name in COUNTED:
+            if match.group(2) == "=":
+                raise SettingError(setting_name, f"{part.strip()!r} counts documents: write "
+                                   f"{name}=={value} or {name}<={value}")
+            gate = Gate(name, "count", bound, op)
+        else:
+            if name.partition(".")[0] not in ROUGE_TYPES:
+                raise SettingError(setting_name, f"cannot read {name!r}: a gate names a ROUGE "
+                                   f"type[.stat] ({', '.join(ROUGE_TYPES)}), a diagnostic "
+                                   f"({', '.join(MEASURES)}) or a flag ({', '.join(COUNTED)})")
+            rouge_type, statistic = parse_metric(name, setting_name)
+            if not 0.0 <= bound <= 1.0:
+                raise SettingError(setting_name, f"bound {bound} must be between 0 and 1")
+            gate = Gate(rouge_type, statistic, bound, op)
+        if gate.statistic in ("mean", "count") and not 0.0 <= bound < float("inf"):
+            raise SettingError(setting_name, f"bound {bound} must be a number >= 0")
+        gates.append(gate)
     return gates
 
 
 def check_gates(result: RunResult, gates: list[Gate], gate_on: GateOn = "mean"
                 ) -> list[GateResult]:
+    """Each gate on the run. ``gate_on`` "low" takes the interval's conservative end: its
+    lower end for a lower bound (>=, >), its upper end for an upper bound (<=, <)."""
     check_choice("gate_on", gate_on, GATE_ON)
     out = []
     for gate in gates:
-        if gate.rouge_type not in result.scores:
-            raise SettingError("fail_under", f"names {gate.rouge_type}, which this run did "
-                               f"not compute (see {setting('rouge_types')})")
-        interval = result.scores[gate.rouge_type][gate.statistic]
-        value = interval.mean if gate_on == "mean" else interval.low
-        out.append(GateResult(gate, value, gate_on, value >= gate.bound))
+        if gate.is_count:
+            value = float(_count(result, gate.rouge_type))
+        else:
+            interval = _interval(result, gate)
+            value = interval.mean
+            if gate_on == "low" and gate.op in (">=", ">"):
+                value = interval.low
+            elif gate_on == "low" and gate.op in ("<=", "<"):
+                value = interval.high
+        out.append(GateResult(gate, value, gate_on, OPERATORS[gate.op](value, gate.bound)))
     return out
+
+
+def _count(result: RunResult, name: str) -> int:
+    if name == "failed":
+        return int(result.counts.get("n_failed", 0))
+    if name not in result.flagged:
+        raise SettingError("fail_under", f"names the flag {name}, which this run did not "
+                           "record (it was written before diagnostics)")
+    return len(result.flagged[name])
+
+
+def _interval(result: RunResult, gate: Gate) -> Interval:
+    if gate.statistic == "mean":
+        if gate.rouge_type not in result.diagnostics:
+            raise SettingError("fail_under", f"names the diagnostic {gate.rouge_type}, which "
+                               "this run did not record (or no document defines it)")
+        return result.diagnostics[gate.rouge_type]
+    if gate.rouge_type not in result.scores:
+        raise SettingError("fail_under", f"names {gate.rouge_type}, which this run did "
+                           f"not compute (see {setting('rouge_types')})")
+    return result.scores[gate.rouge_type][gate.statistic]

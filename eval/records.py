@@ -67,6 +67,7 @@ class DocumentResult:
     references: tuple[str, ...]
     scores: dict[str, Score]
     scored_prediction: str  # the prediction as scored: one sentence per line
+    diagnostics: dict[str, Any] | None = None  # diagnostics.Diagnostics.as_dict()
 
     def as_dict(self) -> dict[str, Any]:
         g = self.generation
@@ -83,6 +84,7 @@ class DocumentResult:
             "finish_reason": g.finish_reason,
             "empty_prediction": not g.prediction.strip(),
             "error": g.error,
+            "diagnostics": self.diagnostics,
         }
 
 
@@ -98,6 +100,8 @@ class RunResult:
     warnings: tuple[str, ...] = ()
     counts: dict[str, int] = field(default_factory=dict)
     signature: str = ""  # see signature.py: what decides these scores, in one line
+    diagnostics: dict[str, Interval] = field(default_factory=dict)  # measure -> interval
+    flagged: dict[str, list[str]] = field(default_factory=dict)  # flag -> document ids
 
     def summary_dict(self) -> dict[str, Any]:
         """The aggregate part: results.json."""
@@ -114,4 +118,6 @@ class RunResult:
                 rouge_type: {stat: iv.as_dict() for stat, iv in stats.items()}
                 for rouge_type, stats in self.scores.items()
             },
+            "diagnostics": {name: iv.as_dict() for name, iv in self.diagnostics.items()},
+            "flagged": self.flagged,
         }

@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from sumbench import __version__, scoring, signature, stats
+from sumbench import __version__, diagnostics, scoring, signature, stats
 from sumbench.records import DocumentResult, Example, Generation, Interval, RunResult
 from sumbench.scoring import STATISTICS, RougeSpec
 from sumbench.summarizers import Summarizer
@@ -116,9 +116,14 @@ def evaluate(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSp
     predictions = [g.prediction for g in generations]
     per_doc = scoring.score_batch(references=references, predictions=predictions, spec=rouge,
                                   engine=engine, seed=seed)
+    scored = [scoring.sentence_lines(g.prediction) for g in generations]
+    diagnosed = diagnostics.diagnose_all(
+        [ex.article for ex in examples], predictions, [g.finish_reason for g in generations],
+        [len(lines.split("\n")) if lines else 0 for lines in scored])
     documents = tuple(
-        DocumentResult(ex.id, gen, ex.references, scores, scoring.sentence_lines(gen.prediction))
-        for ex, gen, scores in zip(examples, generations, per_doc, strict=True))
+        DocumentResult(ex.id, gen, ex.references, scores, lines, diag.as_dict())
+        for ex, gen, scores, lines, diag in zip(examples, generations, per_doc, scored,
+                                                diagnosed, strict=True))
     aggregates, warnings, counts = tally(documents, rouge, seed)
     t2 = time.perf_counter()
 
@@ -127,6 +132,7 @@ def evaluate(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSp
         "document_ids_and_references_sha256": references_digest(examples),
         **summarizer.describe(),
         "rouge": rouge.as_dict(),
+        "diagnostics": diagnostics.spec(),
         "aggregation": {"mean": "exact mean over documents",
                         "interval": f"{int(stats.CONFIDENCE * 100)}% percentile bootstrap",
                         "n_resamples": stats.N_RESAMPLES, "seed": seed},
@@ -151,7 +157,28 @@ def evaluate(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSp
     return RunResult(
         spec=spec, versions=versions, documents=documents, scores=aggregates,
         signature=str(signature.from_spec(spec, versions)),
-        timings=timings, warnings=tuple(warnings), counts=counts)
+        timings=timings, warnings=tuple(warnings), counts=counts,
+        diagnostics=aggregate_diagnostics(documents, seed), flagged=flagged(documents))
+
+
+def aggregate_diagnostics(documents: Sequence[DocumentResult], seed: int
+                          ) -> dict[str, Interval]:
+    """Each diagnostic's exact mean and bootstrap interval over the documents where it is
+    defined (compression of an empty summary is not)."""
+    out = {}
+    for name in diagnostics.MEASURES:
+        values = [d.diagnostics[name] for d in documents
+                  if d.diagnostics is not None and d.diagnostics.get(name) is not None]
+        if values:
+            out[name] = stats.mean_interval(values, seed=seed)
+    return out
+
+
+def flagged(documents: Sequence[DocumentResult]) -> dict[str, list[str]]:
+    """Document ids under each diagnostic flag (every flag listed, maybe with none)."""
+    return {flag: [d.id for d in documents
+                   if d.diagnostics is not None and flag in d.diagnostics.get("flags", ())]
+            for flag in diagnostics.FLAGS}
 
 
 def tally(documents: Sequence[DocumentResult], rouge: RougeSpec, seed: int
@@ -180,5 +207,6 @@ def tally(documents: Sequence[DocumentResult], rouge: RougeSpec, seed: int
                         f"(finish_reason 'length'): {cut[:10]}")
     counts = {"n_documents": len(documents), "n_truncated": n_truncated,
               "n_empty_predictions": len(empty), "n_failed": len(failed),
-              "n_cut_at_token_limit": len(cut)}
+              "n_cut_at_token_limit": len(cut),
+              **{f"flag_{flag}": len(ids) for flag, ids in flagged(documents).items()}}
     return aggregate(documents, rouge, seed), warnings, counts

@@ -83,7 +83,10 @@ def read_run(run_dir: Path) -> RunResult:
                      scores=scores, timings=_field(summary, "timings", dict, where, default={}),
                      warnings=tuple(_field(summary, "warnings", list, where, default=[])),
                      counts=_field(summary, "counts", dict, where, default={}),
-                     signature=signature)
+                     signature=signature,
+                     diagnostics=_intervals(_field(summary, "diagnostics", dict, where,
+                                                   default={}), where, "diagnostics"),
+                     flagged=_field(summary, "flagged", dict, where, default={}))
 
 
 _MISSING = object()
@@ -98,6 +101,15 @@ def _field(obj: dict[str, Any], key: str, kind: type, where: str,
     if not isinstance(obj[key], kind):
         raise InputError(where, f"{key!r} must be a {kind.__name__}")
     return obj[key]
+
+
+def _intervals(raw: dict[str, Any], where: str, name: str) -> dict[str, Interval]:
+    try:
+        return {k: Interval(float(iv["mean"]), float(iv["low"]), float(iv["high"]))
+                for k, iv in raw.items()}
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise InputError(where, f"malformed {name!r} ({type(err).__name__}: {err}); each is "
+                         "NAME -> {mean, low, high}") from None
 
 
 def _scores(raw: dict[str, Any], where: str) -> dict[str, dict[str, Interval]]:
@@ -140,7 +152,8 @@ def _samples(path: Path) -> list[DocumentResult]:
                                     error=row.get("error"), request=requests.get(row["id"]))
             scores = {k: Score(**v) for k, v in row["scores"].items()}
             documents.append(DocumentResult(row["id"], generation, tuple(row["references"]),
-                                            scores, row.get("scored_prediction", "")))
+                                            scores, row.get("scored_prediction", ""),
+                                            row.get("diagnostics")))
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as err:
             raise InputError(f"{path}:{number}", f"unreadable sample ({err})") from None
     return documents

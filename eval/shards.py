@@ -110,11 +110,15 @@ def merge(runs: Sequence[tuple[Path, RunResult]], argv: list[str]) -> RunResult:
     rouge = RougeSpec(**{k: (tuple(v) if k == "rouge_types" else v)
                          for k, v in spec["rouge"].items() if k in rouge_fields})
     aggregates, warnings, counts = run.tally(documents, rouge, spec["aggregation"]["seed"])
+
     from sumbench import signature
 
+    seed = spec["aggregation"]["seed"]
     return RunResult(spec=spec, versions=first.versions, documents=documents,
                      scores=aggregates, signature=str(signature.from_spec(spec, first.versions)),
-                     timings=_merged_timings(runs), warnings=tuple(warnings), counts=counts)
+                     timings=_merged_timings(runs), warnings=tuple(warnings), counts=counts,
+                     diagnostics=run.aggregate_diagnostics(documents, seed),
+                     flagged=run.flagged(documents))
 
 
 def _check_same(runs: Sequence[tuple[Path, RunResult]], markers: list[dict[str, Any]]) -> None:

@@ -2,7 +2,8 @@
 printed with every results table, as sacrebleu prints one with every BLEU.
 
     sumbench:0.1.0|rouge:rouge-score-0.1.2|types:rouge1,rouge2,rougeL,rougeLsum|stem:porter|
-    tok:default|split:pysbd-0.3|multiref:max|agg:mean+boot95%-2000-seed0|refs:3f2a9c1d04b7
+    tok:default|split:pysbd-0.3|multiref:max|agg:mean+boot95%-2000-seed0|refs:3f2a9c1d04b7|
+    diag:diag-v1
 
 ``compare`` reads the fields back: runs whose ROUGE implementation, types, stemmer,
 tokenizer, splitter, multi-reference policy or references differ are not comparable.
@@ -11,7 +12,7 @@ The version, aggregation and seed are shown but do not change per-document score
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 
 # fields that decide per-document scores; two runs compare only if these match
 SCORE_FIELDS = ("rouge", "types", "stem", "tok", "split", "multiref", "refs")
@@ -28,6 +29,7 @@ class Signature:
     multiref: str  # max or mean
     agg: str  # aggregate: exact mean + bootstrap level, resamples and seed
     refs: str  # the first 12 hex digits of the digest over document ids and references
+    diag: str = "none"  # the diagnostics' definitions (diagnostics.VERSION); none before them
 
     def __str__(self) -> str:
         return "|".join(f"{f.name}:{getattr(self, f.name)}" for f in fields(self))
@@ -41,11 +43,11 @@ class Signature:
             if not sep:
                 raise ValueError(f"signature field {part!r} has no ':'")
             values[key] = value
-        names = [f.name for f in fields(cls)]
-        missing = [n for n in names if n not in values]
+        required = [f.name for f in fields(cls) if f.default is MISSING]
+        missing = [n for n in required if n not in values]
         if missing:
             raise ValueError(f"signature lacks {missing}")
-        return cls(**{n: values[n] for n in names})
+        return cls(**{f.name: values[f.name] for f in fields(cls) if f.name in values})
 
     def score_differences(self, other: Signature) -> dict[str, tuple[str, str]]:
         """The fields that decide scores and differ: (this run's, the other's)."""
@@ -74,4 +76,5 @@ def from_spec(spec: dict, versions: dict) -> Signature:
         multiref=str(rouge["multi_reference"]),
         agg=f"mean+boot{level}%-{aggregation['n_resamples']}-seed{aggregation['seed']}",
         refs=str(spec["document_ids_and_references_sha256"])[:12],
+        diag=str(spec.get("diagnostics", {}).get("version", "none")),
     )

@@ -65,6 +65,15 @@ def print_run(result: RunResult, run_dir: Path, gates: list[GateResult]) -> None
         table.add_row(rouge_type, *(f"{iv.mean:.4f} [{iv.low:.4f}, {iv.high:.4f}]"
                                     for iv in by_stat.values()))
     console.print(table)
+    if result.diagnostics:
+        diag = Table(title="Diagnostics (mean [95% CI])")
+        diag.add_column("measure", no_wrap=True)
+        diag.add_column("mean [95% CI]", justify="right", no_wrap=True)
+        for name, iv in result.diagnostics.items():
+            diag.add_row(name, f"{iv.mean:.4f} [{iv.low:.4f}, {iv.high:.4f}]")
+        console.print(diag)
+        flags = ", ".join(f"{flag} {len(ids)}" for flag, ids in result.flagged.items() if ids)
+        console.print(f"flags: {flags or 'none'}", markup=False)
     console.print(f"signature: {result.signature}", markup=False, soft_wrap=True)
     for warning in result.warnings:
         # one warning, one line in logs (grep-able); wrapped only for a person at a terminal

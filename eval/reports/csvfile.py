@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+from sumbench.diagnostics import MEASURES
 from sumbench.records import RunResult
 from sumbench.scoring import STATISTICS
 
@@ -13,12 +14,17 @@ def samples_csv(result: RunResult) -> str:
     types = list(result.scores)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["id", *(f"{t}_{s}" for t in types for s in STATISTICS),
+    measures = list(MEASURES) if any(d.diagnostics for d in result.documents) else []
+    writer.writerow(["id", *(f"{t}_{s}" for t in types for s in STATISTICS), *measures,
+                     *(["flags"] if measures else []),
                      "input_tokens", "output_tokens", "truncated", "prediction"])
     for d in result.documents:
         g = d.generation
+        diag = d.diagnostics or {}
         writer.writerow([d.id, *(repr(getattr(d.scores[t], s)) for t in types
                                  for s in STATISTICS),
+                         *("" if diag.get(m) is None else repr(diag[m]) for m in measures),
+                         *([" ".join(diag.get("flags", []))] if measures else []),
                          "" if g.input_tokens is None else g.input_tokens,
                          "" if g.output_tokens is None else g.output_tokens,
                          str(g.truncated).lower(), _defuse(g.prediction)])

@@ -82,6 +82,7 @@ SCRIPT = """
     function key(row, sort) {
       if (sort === 'id') { return row.id; }
       if (sort === 'truncated') { return row.truncated ? 1 : 0; }
+      if (sort === 'flags') { return row.flags.length; }
       return row.f1[sort];
     }
     function mark(text, others, parent) {
@@ -142,6 +143,8 @@ SCRIPT = """
         cell(tr, '', r.id);
         data.types.forEach(function (t) { cell(tr, 'num', r.f1[t].toFixed(4)); });
         cell(tr, '', r.truncated ? 'yes' : '');
+        cell(tr, 'flags', r.flags.join(', ') + (r.unsupported.length ?
+          ' (' + r.unsupported.join('; ') + ')' : ''));
         mark(r.prediction, r.references, cell(tr, 'text prediction'));
         var refs = cell(tr, 'text');
         r.references.forEach(function (ref) {
@@ -234,31 +237,49 @@ def highlight(text: str, others: Sequence[str]) -> list[tuple[str, str]]:
 
 
 def histogram_bars(values: Sequence[float], bins: int = 20, width: int = 320,
-                  height: int = 120) -> dict[str, Any]:
-    """Bars for a histogram of scores in [0, 1], as numbers the template draws as SVG."""
+                  height: int = 120, low: float = 0.0, high: float = 1.0) -> dict[str, Any]:
+    """Bars for a histogram of values in [low, high] (scores: [0, 1]), as numbers the
+    template draws as SVG."""
     counts = [0] * bins
+    span = (high - low) or 1.0
     for v in values:
-        counts[min(int(v * bins), bins - 1)] += 1
+        counts[max(0, min(int((v - low) / span * bins), bins - 1))] += 1
     top = max(counts) or 1
     bar_w = width / bins
     bars = [{"x": round(i * bar_w, 2), "w": round(bar_w - 1, 2),
              "h": round((c / top) * (height - 20), 2), "y": round(height - 20 - (c / top)
                                                                    * (height - 20), 2),
-             "count": c, "label": f"{i / bins:.2f}–{(i + 1) / bins:.2f}"}
+             "count": c, "label": f"{low + i * span / bins:.2f}–{low + (i + 1) * span / bins:.2f}"}
             for i, c in enumerate(counts)]
-    return {"bars": bars, "width": width, "height": height}
+    return {"bars": bars, "width": width, "height": height, "low": f"{low:g}",
+            "mid": f"{low + span / 2:g}", "high": f"{high:g}"}
+
+
+def diagnostic_plots(result: RunResult) -> dict[str, dict[str, Any]]:
+    """A histogram per diagnostic, over the documents where it is defined."""
+    plots = {}
+    for name in result.diagnostics:
+        values = [d.diagnostics[name] for d in result.documents
+                  if d.diagnostics and d.diagnostics.get(name) is not None]
+        top = max(values, default=1.0)
+        plots[name] = histogram_bars(values, low=0.0, high=1.0 if top <= 1 else float(top))
+    return plots
 
 
 def run_html(result: RunResult, gates: list[GateResult]) -> str:
     types = list(result.scores)
     rows = [{"n": n, "id": d.id, "f1": {t: d.scores[t].fmeasure for t in types},
              "truncated": d.generation.truncated, "prediction": d.generation.prediction,
-             "references": list(d.references)}
+             "references": list(d.references),
+             "flags": list((d.diagnostics or {}).get("flags", [])),
+             "unsupported": [*(d.diagnostics or {}).get("unsupported_numbers", []),
+                             *(d.diagnostics or {}).get("unsupported_names", [])]}
             for n, d in enumerate(result.documents)]
     data = embed_json({"types": types, "page_size": PAGE_SIZE, "rows": rows})
     plots = {t: histogram_bars([d.scores[t].fmeasure for d in result.documents]) for t in types}
     return _env().get_template("report.html.j2").render(
         result=result, types=types, data=data, plots=plots, gates=gates,
+        diagnostic_plots=diagnostic_plots(result),
         script=SCRIPT, csp=_csp(), title="sumbench report")
 
 

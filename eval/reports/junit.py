@@ -73,8 +73,8 @@ def run_junit(result: RunResult, gates: list[GateResult]) -> str:
     if gates:
         suite = _suite(root, "sumbench.gates", stamp)
         for g in gates:
-            _case(suite, "sumbench.gates", f"{g.gate.metric} {g.gate_on} >= {g.gate.bound}",
-                  g.message, None if g.passed else g.message)
+            name = f"{g.gate.metric} {g.gate_on} {g.gate.op} {g.gate.bound}"
+            _case(suite, "sumbench.gates", name, g.message, None if g.passed else g.message)
     return _finish(root)
 
 

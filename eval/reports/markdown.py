@@ -38,8 +38,11 @@ def run_summary(result: RunResult, gates: list[GateResult], lowest: int = 5) -> 
     if gates:
         lines += ["", "| gate | value | bound | result |", "| --- | ---: | ---: | --- |"]
         for g in gates:
-            lines.append(f"| {g.gate.metric} ({g.gate_on}) | {g.value:.4f} | {g.gate.bound:.4f}"
+            on = "count" if g.gate.is_count else g.gate_on
+            value = f"{g.value:g}" if g.gate.is_count else f"{g.value:.4f}"
+            lines.append(f"| {g.gate.metric} ({on}) | {value} | {g.gate.op} {g.gate.bound:g}"
                          f" | {'✅ passed' if g.passed else '❌ failed'} |")
+    lines += diagnostics_lines(result)
     rouge = spec.get("rouge", {})
     model = spec.get("model") or spec.get("predictions_file") or "-"
     lines += ["", "<details><summary>Run spec</summary>", "",
@@ -60,6 +63,22 @@ def run_summary(result: RunResult, gates: list[GateResult], lowest: int = 5) -> 
             lines.append(f"| {cell(d.id)} | {d.scores[key].fmeasure:.4f} | "
                          f"{cell(d.generation.prediction) or '*(empty)*'} |")
     return "\n".join(lines) + "\n"
+
+
+def diagnostics_lines(result: RunResult) -> list[str]:
+    """The diagnostics table and the flagged documents, by flag."""
+    if not result.diagnostics:
+        return []
+    lines = ["", "| diagnostic | mean [95% CI] |", "| --- | ---: |"]
+    lines += [f"| {name} | {iv.mean:.4f} [{iv.low:.4f}, {iv.high:.4f}] |"
+              for name, iv in result.diagnostics.items()]
+    flagged = {flag: ids for flag, ids in result.flagged.items() if ids}
+    if flagged:
+        lines += ["", "| flag | documents | ids |", "| --- | ---: | --- |"]
+        for flag, ids in flagged.items():
+            shown = ", ".join(ids[:10]) + (" ..." if len(ids) > 10 else "")
+            lines.append(f"| {flag} | {len(ids)} | {cell(shown, 600)} |")
+    return lines
 
 
 def _primary(result: RunResult) -> str | None:
