@@ -51,7 +51,8 @@ MEASURES = ("summary_tokens", "summary_sentences", "compression", "coverage", "d
 # "1,000", "1 000" (groups of three after one to three digits) and "3.5"
 _NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:[,\u00a0 ]\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?")
 # a run of capitalised words (or all-caps acronyms), joined by single spaces
-_NAME = re.compile(r"\b[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*)*")
+_WORD = r"[A-Z](?:[\w'’-]|\.(?=\w))*"  # "U.S" keeps its inner dot, never a final one
+_NAME = re.compile(rf"\b{_WORD}(?: {_WORD})*")
 
 
 def tokens(text: str) -> list[str]:

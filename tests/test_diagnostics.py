@@ -113,6 +113,8 @@ def test_unsupported_numbers_and_names():
     assert "unsupported" in d.flags
     assert D.numbers("1 000 and 1,000,000 and 3.5 in 2015 100") == {"1000", "1000000", "3.5",
                                                                   "2015", "100"}
+    assert D.names("Peace in the Gaza Strip. The Middle East Quartet met in the U.S. today.",
+                   set()) == ["Peace", "Gaza Strip", "Middle East Quartet", "U.S"]
     fine = D.diagnose(ARTICLE, "The budget starts in May.")  # "The" starts a sentence
     assert fine.unsupported_names == () and fine.measures["unsupported_share"] == 0.0
     assert D.diagnose(ARTICLE, "The budget grew.").measures["unsupported_share"] is None

@@ -57,6 +57,10 @@ def test_sumbench_run_on_the_bundled_suite(default_model, model_cache_dir, tmp_p
     assert title.strip() not in sample["prediction"]
     assert sample["prediction"].split("\n")[0] in rest
     assert sample["output_tokens"] == 96  # cut at the token limit (the seed's known output)
+    assert sample["finish_reason"] == "length"
+    assert sample["diagnostics"]["flags"] == ["cut_at_limit"]  # it stops mid-sentence
+    assert results["flagged"]["cut_at_limit"] == [sample["id"]]
+    assert results["counts"]["n_cut_at_token_limit"] == 1
     assert sample["input_tokens"] > 300
     assert 0.1 < sample["scores"]["rouge1"]["fmeasure"] < 1.0  # a real summary, not noise
     # the scores are those of the cleaned prediction, by rouge-score itself
