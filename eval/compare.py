@@ -6,6 +6,8 @@ interval, and a two-sided sign-flip permutation p-value. Verdict:
 - ``regressed within tolerance``: significant, but no more than ``max_drop``;
 - ``improved``: p < alpha and the mean rose;
 - ``no significant change``: otherwise.
+Diagnostics (``--metrics density,rep4``) are paired the same way; their verdict says
+``increased`` or ``decreased`` and never counts as a regression.
 Runs must agree on what makes scores comparable: the documents and references, and
 the score-deciding fields of their signatures (signature.py). Models and generation
 settings may differ, that is the point; every other spec difference is shown.
@@ -17,9 +19,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sumbench import __version__, defaults
+from sumbench.diagnostics import MEASURES
 from sumbench.errors import IncomparableRunsError, SettingError
 from sumbench.gates import parse_metric
-from sumbench.records import RunResult
+from sumbench.records import DocumentResult, RunResult
 from sumbench.signature import Signature
 from sumbench.stats import PairedResult, paired_test
 
@@ -116,8 +119,10 @@ def check_comparable(base: RunResult, new: RunResult) -> list[str]:
 
 
 def parse_metrics(text: str) -> list[tuple[str, str]]:
-    """``rouge1,rouge2.recall`` to [(type, statistic)]; a bare type means F1."""
-    metrics = [parse_metric(m, "metrics") for m in text.split(",") if m.strip()]
+    """``rouge1,rouge2.recall,density`` to [(type, statistic)]: a bare ROUGE type means
+    F1; a diagnostic (diagnostics.MEASURES) is paired per document as ("name", "mean")."""
+    metrics = [(m.strip(), "mean") if m.strip() in MEASURES else parse_metric(m, "metrics")
+               for m in text.split(",") if m.strip()]
     if not metrics:
         raise SettingError("metrics", "names no metric")
     return metrics
@@ -147,6 +152,9 @@ def compare_runs(base: RunResult, new: RunResult, *,
         raise IncomparableRunsError("the runs share no document id")
     results = []
     for rouge_type, stat in chosen:
+        if stat == "mean":
+            results.append(_compare_diagnostic(rouge_type, base, new, pairs, alpha, seed))
+            continue
         if rouge_type not in base.scores or rouge_type not in new.scores:
             raise SettingError("metrics", f"names {rouge_type}, which was not computed in "
                                "both runs")
@@ -155,12 +163,12 @@ def compare_runs(base: RunResult, new: RunResult, *,
         delta = paired_test(base=a, new=b, seed=seed)
         results.append(MetricComparison(f"{rouge_type}.{stat}", sum(a) / len(a),
                                         sum(b) / len(b), delta, verdict(delta, alpha, max_drop)))
-    first_type, first_stat = chosen[0]
+    rouge_chosen = [(t, s) for t, s in chosen if s != "mean"]
     drops = sorted(
-        (Drop(b.id, getattr(n.scores[first_type], first_stat)
-              - getattr(b.scores[first_type], first_stat),
+        (Drop(b.id, getattr(n.scores[rouge_chosen[0][0]], rouge_chosen[0][1])
+              - getattr(b.scores[rouge_chosen[0][0]], rouge_chosen[0][1]),
               b.generation.prediction, n.generation.prediction, b.references)
-         for b, n in pairs), key=lambda d: d.delta)
+         for b, n in pairs), key=lambda d: d.delta) if rouge_chosen else []
     differences = {key: (base.spec.get(key), new.spec.get(key))
                    for key in sorted(set(base.spec) | set(new.spec))
                    if key not in NOT_SHOWN and base.spec.get(key) != new.spec.get(key)}
@@ -170,6 +178,29 @@ def compare_runs(base: RunResult, new: RunResult, *,
                       largest_drops=tuple(d for d in drops[:top] if d.delta < 0),
                       differences=differences, notes=tuple(notes),
                       signatures=(base.signature, new.signature), seed=seed)
+
+
+def _compare_diagnostic(name: str, base: RunResult, new: RunResult,
+                        pairs: list[tuple[DocumentResult, DocumentResult]], alpha: float,
+                        seed: int) -> MetricComparison:
+    """A diagnostic, paired over the documents where both runs define it. Neither
+    direction is a regression (more copying is not worse in itself): the verdict says
+    ``increased`` or ``decreased``, and never fails the comparison."""
+    versions = (Signature.parse(base.signature).diag, Signature.parse(new.signature).diag)
+    if versions[0] != versions[1]:
+        raise IncomparableRunsError(f"the diagnostics differ in definition ({versions[0]} vs "
+                                    f"{versions[1]}): {name} cannot be compared")
+    both = [(b.diagnostics.get(name), n.diagnostics.get(name)) for b, n in pairs
+            if b.diagnostics and n.diagnostics]
+    both = [(x, y) for x, y in both if x is not None and y is not None]
+    if not both:
+        raise SettingError("metrics", f"names {name}, which neither run defines on a shared "
+                           "document")
+    a, b = [x for x, _ in both], [y for _, y in both]
+    delta = paired_test(base=a, new=b, seed=seed)
+    change = ("no significant change" if delta.p_value >= alpha
+              else "increased" if delta.mean_delta > 0 else "decreased")
+    return MetricComparison(name, sum(a) / len(a), sum(b) / len(b), delta, change)
 
 
 def _label(run: RunResult, folder: str) -> str:

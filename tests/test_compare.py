@@ -238,3 +238,26 @@ def test_a_run_without_a_summarizer_name_is_labelled_plainly():
 
     assert _label(RunResult(spec={}, versions={}, documents=(), scores={}), "runs/x") == (
         "runs/x (?)")
+
+
+def test_diagnostics_are_compared_without_a_regression_verdict(system_runs):
+    """pgn copies longer fragments than bart (density 26.4 vs 16.1 on these documents):
+    compare says so, paired, and never calls it a regression."""
+    c = compare_runs(system_runs["bart"], system_runs["pgn"], metrics="density,rouge1")
+    density, rouge1 = c.metrics
+    assert density.metric == "density" and density.verdict == "increased"
+    assert density.new_mean > density.base_mean and density.delta.p_value < 0.05
+    assert rouge1.metric == "rouge1.fmeasure"
+    flipped = compare_runs(system_runs["pgn"], system_runs["bart"], metrics="density")
+    assert flipped.metrics[0].verdict == "decreased" and not flipped.regressed
+    assert flipped.largest_drops == ()  # drops are listed for ROUGE metrics only
+    same = compare_runs(system_runs["pgn"], system_runs["pgn"], metrics="rep4,coverage")
+    assert all(m.verdict == "no significant change" for m in same.metrics)
+
+
+def test_diagnostics_of_another_definition_are_refused(system_runs):
+    older = replace(system_runs["pgn"], signature=system_runs["pgn"].signature.replace(
+        "diag:diag-v1", "diag:diag-v0"))
+    with pytest.raises(IncomparableRunsError, match="diagnostics differ in definition"):
+        compare_runs(system_runs["bart"], older, metrics="density")
+    assert compare_runs(system_runs["bart"], older).metrics  # ROUGE is still comparable
