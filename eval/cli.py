@@ -263,6 +263,58 @@ def compare(
     _guard(action)
 
 
+@app.command("meta-eval")
+def meta_eval(
+    human_file: Annotated[Path, typer.Argument(help="JSONL: id, references, article "
+                                               "(optional), systems {name: {summary, human}}.")],
+    out: Annotated[Path, typer.Option(help="Folder for meta_eval.json/.md/.html.")
+                   ] = Path("meta-eval"),
+    resample: Annotated[Literal["both", "documents", "systems"], typer.Option(
+        help="What the bootstrap resamples (both, as Deutsch et al. 2021 recommend).")
+                        ] = "both",
+    n_resamples: Annotated[int, typer.Option(help="Bootstrap resamples (and permutations).")
+                           ] = 1000,
+    seed: Annotated[int, typer.Option()] = defaults.SEED,
+    paired: Annotated[list[str] | None, typer.Option(
+        help="A,B: test whether metric A correlates better than B (repeatable), e.g. "
+             "rouge2.fmeasure,rouge1.fmeasure.")] = None,
+    permute: Annotated[Literal["both", "documents", "systems"], typer.Option(
+        help="What the paired test swaps between A and B.")] = "both",
+    stemmer: Annotated[bool, typer.Option("--stemmer/--no-stemmer")] = True,
+    tokenizer: Annotated[TokenizerName, typer.Option()] = "default",
+    multi_reference: Annotated[MultiReference, typer.Option()] = "max",
+    rouge_types: Annotated[str, typer.Option()] = ",".join(defaults.ROUGE_TYPES),
+    report: Annotated[str, typer.Option(help="json,md,html")] = "json,md,html",
+    quiet: Annotated[bool, typer.Option(help="No table.")] = False,
+) -> None:
+    """Which metric tracks human judgment: Kendall, Spearman and Pearson of every ROUGE
+    score and diagnostic with every human dimension, at system and summary level."""
+
+    def action() -> int:
+        from sumbench.errors import SettingError
+        from sumbench.metaeval import MetaEvalOptions
+        from sumbench.options import RunOptions
+        from sumbench.pipeline import execute_meta_eval
+        from sumbench.reports import META_EVAL_FORMATS, parse_formats
+
+        formats = parse_formats(report, META_EVAL_FORMATS, "report")
+        pairs = []
+        for text in paired or []:
+            a, sep, b = text.partition(",")
+            if not sep or not a.strip() or not b.strip():
+                raise SettingError("paired", f"cannot read {text!r}: write METRIC_A,METRIC_B")
+            pairs.append((a.strip(), b.strip()))
+        meta = MetaEvalOptions(resample=resample, n_resamples=n_resamples, seed=seed,
+                               paired=tuple(pairs), permute=permute)
+        options = RunOptions(out=None, stemmer=stemmer, tokenizer=tokenizer,
+                             multi_reference=multi_reference, rouge_types=rouge_types,
+                             seed=seed, argv=sys.argv[1:])
+        return execute_meta_eval(human_file, out=out, options=options, meta_options=meta,
+                                 formats=formats, quiet=quiet)
+
+    _guard(action)
+
+
 def gates_text(fail_under: str | None, gate: str | None) -> str | None:
     """--fail-under and --gate as one list of gates, each checked under its own flag name
     first so a typo is reported against the flag it was written in."""

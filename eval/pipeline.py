@@ -119,3 +119,40 @@ def execute_compare(base: Path, new: Path, *, metrics: str, alpha: float, max_dr
     written = reports.write_comparison(out or (new / "compare"), comparison, formats)
     reports.console.print_comparison(comparison, written)
     return 1 if comparison.regressed else 0
+
+
+def execute_meta_eval(human_file: Path, *, out: Path, options: RunOptions, meta_options: object,
+                      formats: list[str], quiet: bool = False) -> int:
+    """Score every system of a human-judged suite and correlate metrics with the humans."""
+    from sumbench import metaeval
+    from sumbench.run import package_versions
+
+    assert isinstance(meta_options, metaeval.MetaEvalOptions)
+    spec = rouge_spec(options)
+    data = metaeval.load_human(human_file)
+    scores = metaeval.metric_scores(data, spec, engine=options.rouge_engine,
+                                    seed=options.seed)
+    tables = metaeval.meta_evaluate(data, scores, meta_options)
+    result = {
+        "input": str(human_file), "input_sha256": data.sha256,
+        "n_documents": len(data.ids), "n_systems": len(data.systems),
+        "systems": list(data.systems), "dimensions": list(data.dimensions),
+        "metrics": list(scores), "rouge": spec.as_dict(),
+        "diagnostics": None if data.articles is None else "computed from the articles",
+        "resample": meta_options.resample, "n_resamples": meta_options.n_resamples,
+        "seed": meta_options.seed, "confidence": meta_options.confidence,
+        "interval": "percentile bootstrap",
+        "summary_level": "per document, the correlation across systems, averaged over "
+                         "documents where neither side is constant",
+        "paired_test": {"coefficient": "kendall", "permute": meta_options.permute,
+                        "n_permutations": meta_options.n_resamples,
+                        "alternative": "A correlates better than B (one-sided)",
+                        "scores": "z-normalised per metric before swapping"},
+        **tables,
+        "system_means": metaeval.system_means(data, scores),
+        "versions": package_versions(), "command": options.argv,
+    }
+    written = reports.write_meta_eval(out, result, formats)
+    if not quiet:
+        reports.console.print_meta_eval(result, written)
+    return 0

@@ -18,13 +18,13 @@ from sumbench.errors import SettingError
 from sumbench.fileio import atomic_write_text, inside
 from sumbench.gates import GateResult
 from sumbench.records import RunResult
-from sumbench.reports import console, csvfile, html, junit, markdown
+from sumbench.reports import console, csvfile, html, junit, markdown, meta
 
 if TYPE_CHECKING:
     from sumbench.compare import Comparison
 
-__all__ = ["COMPARISON_FORMATS", "FORMATS", "console", "parse_formats", "write_comparison",
-           "write_reports"]
+__all__ = ["COMPARISON_FORMATS", "FORMATS", "META_EVAL_FORMATS", "console", "parse_formats",
+           "write_comparison", "write_meta_eval", "write_reports"]
 
 Renderer = Callable[[RunResult, list[GateResult]], str]
 FORMATS: dict[str, tuple[str, Renderer]] = {
@@ -41,6 +41,13 @@ COMPARISON_FORMATS: dict[str, tuple[str, Callable[[Comparison], str]]] = {
              lambda c: json.dumps(c.as_dict(), indent=2, ensure_ascii=False) + "\n"),
 }
 
+META_EVAL_FORMATS: dict[str, tuple[str, Callable[[dict], str]]] = {
+    "json": ("meta_eval.json",
+             lambda r: json.dumps(r, indent=2, ensure_ascii=False) + "\n"),
+    "md": ("meta_eval.md", meta.markdown),
+    "html": ("meta_eval.html", meta.html),
+}
+
 
 def parse_formats(text: str | None, table: Mapping[str, object], setting_name: str
                   ) -> list[str]:
@@ -51,6 +58,16 @@ def parse_formats(text: str | None, table: Mapping[str, object], setting_name: s
         raise SettingError(setting_name, f"has unknown format(s) {unknown}; choose from "
                            f"{', '.join(table)}")
     return names
+
+
+def write_meta_eval(out_dir: Path, result: dict, formats: list[str]) -> list[Path]:
+    written = []
+    for name in formats:
+        filename, render = META_EVAL_FORMATS[name]
+        written.append(atomic_write_text(inside(out_dir, filename), render(result)))
+        if name == "md":
+            _append_step_summary(render(result))
+    return written
 
 
 def _append_step_summary(text: str) -> None:

@@ -102,3 +102,33 @@ def print_comparison(comparison: Comparison, written: list[Path]) -> None:
         console.print(f"[yellow]note:[/yellow] {note}", soft_wrap=not console.is_terminal)
     for path in written:
         console.print(f"wrote {path}")
+
+
+def print_meta_eval(result: dict, written: list[Path]) -> None:
+    """System-level Kendall tau-b of each metric with each human dimension."""
+    from rich.table import Table
+
+    console = _console()
+    table = Table(title=f"System-level Kendall tau-b with human judgments "
+                        f"({result['n_systems']} systems, {result['n_documents']} documents; "
+                        "[95% CI])")
+    table.add_column("metric", no_wrap=True)
+    for dim in result["dimensions"]:
+        table.add_column(dim, justify="right", no_wrap=True)
+    by_metric: dict[str, dict[str, dict]] = {}
+    for row in result["rows"]:
+        if row["level"] == "system":
+            by_metric.setdefault(row["metric"], {})[row["human"]] = row["kendall"]
+    for metric, cells in by_metric.items():
+        table.add_row(metric, *(_short(cells[d]) for d in result["dimensions"]))
+    console.print(table)
+    for path in written:
+        console.print(f"wrote {path}")
+
+
+def _short(c: dict) -> str:
+    if c["value"] is None:
+        return "-"
+    if c["low"] is None:
+        return f"{c['value']:+.3f}"
+    return f"{c['value']:+.3f} [{c['low']:+.2f}, {c['high']:+.2f}]"
