@@ -117,6 +117,7 @@ def evaluate(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSp
     per_doc = scoring.score_batch(references=references, predictions=predictions, spec=rouge,
                                   engine=engine, seed=seed)
     scored = [scoring.sentence_lines(g.prediction) for g in generations]
+    t_diag = time.perf_counter()
     diagnosed = diagnostics.diagnose_all(
         [ex.article for ex in examples], predictions, [g.finish_reason for g in generations],
         [len(lines.split("\n")) if lines else 0 for lines in scored])
@@ -124,6 +125,8 @@ def evaluate(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSp
         DocumentResult(ex.id, gen, ex.references, scores, lines, diag.as_dict())
         for ex, gen, scores, lines, diag in zip(examples, generations, per_doc, scored,
                                                 diagnosed, strict=True))
+    diagnostic_means = aggregate_diagnostics(documents, seed)
+    diagnostics_s = time.perf_counter() - t_diag
     aggregates, warnings, counts = tally(documents, rouge, seed)
     t2 = time.perf_counter()
 
@@ -147,7 +150,8 @@ def evaluate(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSp
         "started_at": started,
         **summarizer.timings(),
         "generation_s": round(generation_s, 3),
-        "scoring_s": round(t2 - t1, 3),
+        "scoring_s": round(t2 - t1, 3),  # ROUGE and diagnostics
+        "diagnostics_s": round(diagnostics_s, 3),
         "total_s": round(t2 - t0, 3),
         "documents_per_minute": round(60 * generated / generation_s, 2)
         if generated and generation_s > 0 else None,
@@ -158,7 +162,7 @@ def evaluate(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSp
         spec=spec, versions=versions, documents=documents, scores=aggregates,
         signature=str(signature.from_spec(spec, versions)),
         timings=timings, warnings=tuple(warnings), counts=counts,
-        diagnostics=aggregate_diagnostics(documents, seed), flagged=flagged(documents))
+        diagnostics=diagnostic_means, flagged=flagged(documents))
 
 
 def aggregate_diagnostics(documents: Sequence[DocumentResult], seed: int
