@@ -35,6 +35,7 @@ Dtype = Literal[defaults.DTYPES]  # type: ignore[valid-type]
 TokenizerName = Literal[defaults.TOKENIZERS]  # type: ignore[valid-type]
 MultiReference = Literal[defaults.MULTI_REFERENCE]  # type: ignore[valid-type]
 RougeEngine = Literal[defaults.ROUGE_ENGINES]  # type: ignore[valid-type]
+RougeImpl = Literal[defaults.ROUGE_IMPLEMENTATIONS]  # type: ignore[valid-type]
 GateOn = Literal[defaults.GATE_ON]  # type: ignore[valid-type]
 Endpoint = Literal[defaults.API_ENDPOINTS]  # type: ignore[valid-type]
 
@@ -102,6 +103,12 @@ def run(
     rouge_types: Annotated[str, typer.Option()] = ",".join(defaults.ROUGE_TYPES),
     rouge_engine: Annotated[RougeEngine, typer.Option(
         help="auto (fast, checked against rouge-score on a sample) or reference.")] = "auto",
+    rouge_impl: Annotated[RougeImpl, typer.Option(
+        help="rouge-score, or rouge155: ROUGE-1.5.5's numbers exactly, in Python "
+             "(the types come from --rouge155-flags).")] = "rouge-score",
+    rouge155_flags: Annotated[str | None, typer.Option(
+        help="ROUGE-1.5.5 flags as a paper prints them (default \"-c 95 -r 1000 -n 2 -m "
+             "-a\").")] = None,
     out: Annotated[Path | None, typer.Option(help="Run folder (default runs/<time>-<name>)."
                                                 )] = None,
     report: Annotated[str | None, typer.Option(help="Extra reports: md,junit,html,csv.")
@@ -173,7 +180,8 @@ def run(
             max_input_tokens=max_input_tokens, batch_size=batch_size, compile=compile,
             device=device, dtype=dtype, seed=seed, stemmer=stemmer, tokenizer=tokenizer,
             multi_reference=multi_reference, rouge_types=rouge_types,
-            rouge_engine=rouge_engine, out=out or _default_out(summarizer), cache=cache,
+            rouge_engine=rouge_engine, rouge_impl=rouge_impl, rouge155_flags=rouge155_flags,
+            out=out or _default_out(summarizer), cache=cache,
             cache_file=cache_file, trust_remote_code=trust_remote_code,
             allow_pickle=allow_pickle, base_url=tuple(base_url or ()), endpoint=endpoint,
             extra_body=parse_json_object("extra_body", extra_body),
@@ -237,8 +245,9 @@ def report(
 def compare(
     base: Annotated[Path, typer.Argument(help="Baseline run folder.")],
     new: Annotated[Path, typer.Argument(help="New run folder.")],
-    metrics: Annotated[str, typer.Option(help="Metrics to judge (TYPE[.STAT]).")
-                       ] = ",".join(defaults.ROUGE_TYPES),
+    metrics: Annotated[str | None, typer.Option(
+        help="Metrics to judge (TYPE[.STAT], or a diagnostic); default: every ROUGE type "
+             "the base run computed.")] = None,
     alpha: Annotated[float, typer.Option(help="Significance level.")] = defaults.ALPHA,
     max_drop: Annotated[float, typer.Option(help="Tolerated drop of the mean (absolute).")
                         ] = 0.0,
@@ -284,6 +293,10 @@ def meta_eval(
     tokenizer: Annotated[TokenizerName, typer.Option()] = "default",
     multi_reference: Annotated[MultiReference, typer.Option()] = "max",
     rouge_types: Annotated[str, typer.Option()] = ",".join(defaults.ROUGE_TYPES),
+    rouge_impl: Annotated[RougeImpl, typer.Option()] = "rouge-score",
+    rouge155_flags: Annotated[str | None, typer.Option(
+        help="ROUGE-1.5.5 flags (with --rouge-impl rouge155), e.g. \"-c 95 -r 1000 -n 2 -m "
+             "-f A -a\" as SummEval used.")] = None,
     report: Annotated[str, typer.Option(help="json,md,html")] = "json,md,html",
     quiet: Annotated[bool, typer.Option(help="No table.")] = False,
 ) -> None:
@@ -308,6 +321,7 @@ def meta_eval(
                                paired=tuple(pairs), permute=permute)
         options = RunOptions(out=None, stemmer=stemmer, tokenizer=tokenizer,
                              multi_reference=multi_reference, rouge_types=rouge_types,
+                             rouge_impl=rouge_impl, rouge155_flags=rouge155_flags,
                              seed=seed, argv=sys.argv[1:])
         return execute_meta_eval(human_file, out=out, options=options, meta_options=meta,
                                  formats=formats, quiet=quiet)

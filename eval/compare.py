@@ -129,7 +129,7 @@ def parse_metrics(text: str) -> list[tuple[str, str]]:
 
 
 def compare_runs(base: RunResult, new: RunResult, *,
-                 metrics: str = ",".join(defaults.ROUGE_TYPES), alpha: float = defaults.ALPHA,
+                 metrics: str | None = None, alpha: float = defaults.ALPHA,
                  max_drop: float = 0.0, seed: int = defaults.SEED, force: bool = False,
                  top: int = defaults.TOP_DROPS, base_dir: str = "base",
                  new_dir: str = "new") -> Comparison:
@@ -137,7 +137,7 @@ def compare_runs(base: RunResult, new: RunResult, *,
         raise SettingError("alpha", f"must be between 0 and 1; got {alpha}")
     if max_drop < 0:
         raise SettingError("max_drop", f"must be >= 0; got {max_drop}")
-    chosen = parse_metrics(metrics)
+    chosen = parse_metrics(metrics if metrics is not None else ",".join(base.scores))
     problems = check_comparable(base, new)
     notes = []
     if problems and not force:

@@ -68,11 +68,20 @@ STAT_ALIASES = {"f1": "fmeasure", "f": "fmeasure", "p": "precision", "r": "recal
 COUNTED = (*FLAGS, "failed")
 
 
+# rouge-score's types, and those of ROUGE-1.5.5 mode: rouge1..rouge9, rougeL, rougeW,
+# rougeS4, rougeSU4, rougeS (any distance), rougeSU
+ROUGE155_TYPE = re.compile(r"^rouge([1-9]|L|W|SU?\d*)$")
+
+
+def is_rouge_type(name: str) -> bool:
+    return name in ROUGE_TYPES or bool(ROUGE155_TYPE.match(name))
+
+
 def parse_metric(text: str, setting_name: str) -> tuple[str, str]:
     """``TYPE[.STAT]`` to (type, statistic); a bare type means F1."""
     rouge_type, _, statistic = text.strip().partition(".")
     statistic = STAT_ALIASES.get(statistic, statistic or "fmeasure")
-    if rouge_type not in ROUGE_TYPES or statistic not in STATISTICS:
+    if not is_rouge_type(rouge_type) or statistic not in STATISTICS:
         raise SettingError(setting_name, f"cannot read {text.strip()!r}: write TYPE[.STAT] "
                            f"with TYPE in {', '.join(ROUGE_TYPES)} and STAT in "
                            f"{', '.join(STATISTICS)} (or f1, p, r)")
@@ -107,7 +116,7 @@ def parse_gates(text: str | None, setting_name: str = "fail_under") -> list[Gate
                                    f"{name}=={value} or {name}<={value}")
             gate = Gate(name, "count", bound, op)
         else:
-            if name.partition(".")[0] not in ROUGE_TYPES:
+            if not is_rouge_type(name.partition(".")[0]):
                 raise SettingError(setting_name, f"cannot read {name!r}: a gate names a ROUGE "
                                    f"type[.stat] ({', '.join(ROUGE_TYPES)}), a diagnostic "
                                    f"({', '.join(MEASURES)}) or a flag ({', '.join(COUNTED)})")

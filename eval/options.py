@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sumbench import defaults
-from sumbench.errors import SettingError, check_at_least, check_choice, check_device
+from sumbench.errors import SettingError, check_at_least, check_choice, check_device, setting
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,8 @@ class RunOptions:
     multi_reference: str = "max"
     rouge_types: str = ",".join(defaults.ROUGE_TYPES)
     rouge_engine: str = "auto"
+    rouge_impl: str = "rouge-score"
+    rouge155_flags: str | None = None
     cache: bool = True
     cache_file: Path | None = None
     trust_remote_code: bool = False
@@ -68,6 +70,17 @@ class RunOptions:
         check_choice("tokenizer", self.tokenizer, defaults.TOKENIZERS)
         check_choice("multi_reference", self.multi_reference, defaults.MULTI_REFERENCE)
         check_choice("rouge_engine", self.rouge_engine, defaults.ROUGE_ENGINES)
+        check_choice("rouge_impl", self.rouge_impl, defaults.ROUGE_IMPLEMENTATIONS)
+        if self.rouge_impl == "rouge155":
+            for name, default in (("rouge_types", ",".join(defaults.ROUGE_TYPES)),
+                                  ("stemmer", True), ("tokenizer", "default"),
+                                  ("multi_reference", "max")):
+                if getattr(self, name) != default:
+                    raise SettingError(name, "does not apply to ROUGE-1.5.5: its flags "
+                                       f"decide it ({setting('rouge155_flags')}: -n, -m, "
+                                       "-f ...)")
+        elif self.rouge155_flags is not None:
+            raise SettingError("rouge155_flags", "is only for --rouge-impl rouge155")
         check_device("device", self.device)
         for name in ("limit", "lead_sentences", "max_new_tokens", "num_beams",
                      "max_input_tokens", "batch_size"):

@@ -18,6 +18,9 @@ from sumbench.summarizers import Summarizer, summarizer_class
 
 
 def rouge_spec(options: RunOptions) -> scoring.RougeSpec:
+    if options.rouge_impl == "rouge155":
+        return scoring.RougeSpec(implementation="rouge155",
+                                 rouge155_flags=options.rouge155_flags or "")
     return scoring.RougeSpec(rouge_types=options.rouge_type_list, use_stemmer=options.stemmer,
                              tokenizer=options.tokenizer,  # type: ignore[arg-type]
                              multi_reference=options.multi_reference)  # type: ignore[arg-type]
@@ -108,7 +111,8 @@ def report_existing(run_dir: Path, formats: list[str], fail_under: str | None,
     return 1 if any(not g.passed for g in gate_results) else 0
 
 
-def execute_compare(base: Path, new: Path, *, metrics: str, alpha: float, max_drop: float,
+def execute_compare(base: Path, new: Path, *, metrics: str | None, alpha: float,
+                    max_drop: float,
                     seed: int, out: Path | None, formats: list[str], force: bool,
                     top: int) -> int:
     from sumbench import compare

@@ -102,6 +102,7 @@ class RunResult:
     signature: str = ""  # see signature.py: what decides these scores, in one line
     diagnostics: dict[str, Interval] = field(default_factory=dict)  # measure -> interval
     flagged: dict[str, list[str]] = field(default_factory=dict)  # flag -> document ids
+    rouge155: dict[str, Any] | None = None  # ROUGE-1.5.5's own printed Average and interval
 
     def summary_dict(self) -> dict[str, Any]:
         """The aggregate part: results.json."""
@@ -120,4 +121,5 @@ class RunResult:
             },
             "diagnostics": {name: iv.as_dict() for name, iv in self.diagnostics.items()},
             "flagged": self.flagged,
+            **({"rouge155": self.rouge155} if self.rouge155 is not None else {}),
         }

@@ -29,6 +29,7 @@ stemming (``-M``) and the file list mode (``-z``).
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 from collections import Counter
@@ -710,6 +711,64 @@ def printed_lines(per_document: Mapping[str, Mapping[str, tuple[str, str, str]]]
             r, p, f = values[key]
             lines.append(f"{peer_id} {method} Eval {key} R:{r} P:{p} F:{f}")
     return lines
+
+
+# -- as a sumbench scorer ---------------------------------------------------------------
+def type_name(method: str) -> str:
+    """The score's name in sumbench: ROUGE-1 -> rouge1, ROUGE-L -> rougeL (summary-level
+    LCS), ROUGE-W-1.2 -> rougeW, ROUGE-S4 -> rougeS4, ROUGE-SU* -> rougeSU."""
+    tail = method.removeprefix("ROUGE-")
+    if tail.startswith("W-"):
+        tail = "W"
+    return "rouge" + tail.replace("*", "")
+
+
+def _methods_by_type(flags: Flags) -> dict[str, str]:
+    return {type_name(m): m for m in flags.methods}
+
+
+@functools.lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    return load_lexicon()
+
+
+def score_run(*, references: Sequence[Sequence[str]], predictions: Sequence[str],
+              flags: str, lexicon: Lexicon | None = None) -> list[dict[str, Any]]:
+    """Per document, each type's Score with the script's printed (rounded) values. Both
+    sides one sentence per line, as for ROUGE-Lsum."""
+    from sumbench.records import Score
+    from sumbench.text import sentence_lines
+
+    parsed = parse_flags(flags)
+    lex = lexicon or default_lexicon()
+    out = []
+    for refs, prediction in zip(references, predictions, strict=True):
+        scores = score_document(sentence_lines(prediction), [sentence_lines(r) for r in refs],
+                                parsed, lex)
+        out.append({type_name(method): Score(float(p), float(r), float(f))
+                    for method, (r, p, f) in scores.items()})
+    return out
+
+
+def printed_block(scores: Sequence[Mapping[str, Any]], flags: str) -> dict[str, Any]:
+    """The script's own Average and interval for each type, as it prints them, for a
+    run whose documents are evaluation ids 1..n (suite order) of one peer."""
+    parsed = parse_flags(flags)
+    block: dict[str, Any] = {}
+    for name, method in _methods_by_type(parsed).items():
+        values = {f"{i}.{PEER_ID}": (_fmt(doc[name].recall), _fmt(doc[name].precision),
+                                      _fmt(doc[name].fmeasure))
+                  for i, doc in enumerate(scores, 1)}
+        averages = perl_average(values, parsed) if values else {}
+        block[name] = {"method": method, **{
+            stat: {"average": avg, "low": low, "high": high}
+            for stat, (avg, low, high) in ((("recall", averages["R"]), ("precision",
+                                            averages["P"]), ("fmeasure", averages["F"]))
+                                           if averages else ())}}
+    return {"perl_command": parsed.command(),
+            "evaluation_ids": "documents 1..n in suite order, peer S",
+            "confidence": parsed.confidence, "resamples": parsed.resamples,
+            "printed": block}
 
 
 # -- the script's data: WordNet 2.0 exceptions and SMART stopwords ------------------------

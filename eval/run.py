@@ -162,7 +162,19 @@ def evaluate(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSp
         spec=spec, versions=versions, documents=documents, scores=aggregates,
         signature=str(signature.from_spec(spec, versions)),
         timings=timings, warnings=tuple(warnings), counts=counts,
-        diagnostics=diagnostic_means, flagged=flagged(documents))
+        diagnostics=diagnostic_means, flagged=flagged(documents),
+        rouge155=rouge155_block(documents, rouge))
+
+
+def rouge155_block(documents: Sequence[DocumentResult], rouge: RougeSpec
+                   ) -> dict[str, Any] | None:
+    """In rouge155 mode, the Perl script's own Average and interval (the mean of its
+    bootstrap means, its resampling), next to our exact mean and seeded interval."""
+    if rouge.implementation != "rouge155":
+        return None
+    from sumbench import rouge155
+
+    return rouge155.printed_block([d.scores for d in documents], rouge.rouge155_flags)
 
 
 def aggregate_diagnostics(documents: Sequence[DocumentResult], seed: int

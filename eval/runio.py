@@ -86,7 +86,9 @@ def read_run(run_dir: Path) -> RunResult:
                      signature=signature,
                      diagnostics=_intervals(_field(summary, "diagnostics", dict, where,
                                                    default={}), where, "diagnostics"),
-                     flagged=_field(summary, "flagged", dict, where, default={}))
+                     flagged=_field(summary, "flagged", dict, where, default={}),
+                     rouge155=_field(summary, "rouge155", dict, where, default=None)
+                     if "rouge155" in summary else None)
 
 
 _MISSING = object()

@@ -52,8 +52,22 @@ class RougeSpec:
     tokenizer: Tokenizer = "default"
     multi_reference: Policy = "max"
     splitter: str = SPLITTER
+    implementation: str = "rouge-score"  # or "rouge155": ROUGE-1.5.5 (rouge155.py)
+    rouge155_flags: str = ""  # the Perl flags, in rouge155 mode; they decide the types
 
     def __post_init__(self) -> None:
+        check_choice("rouge_impl", self.implementation, defaults.ROUGE_IMPLEMENTATIONS)
+        if self.implementation == "rouge155":
+            from sumbench import rouge155
+
+            flags = rouge155.parse_flags(self.rouge155_flags or rouge155.DEFAULT_FLAGS)
+            object.__setattr__(self, "rouge155_flags", self.rouge155_flags
+                               or rouge155.DEFAULT_FLAGS)
+            object.__setattr__(self, "rouge_types", tuple(
+                rouge155.type_name(m) for m in flags.methods))
+            return
+        if self.rouge155_flags:
+            raise SettingError("rouge155_flags", "is only for --rouge-impl rouge155")
         bad = [t for t in self.rouge_types if t not in ROUGE_TYPES]
         if bad or not self.rouge_types:
             raise SettingError("rouge_types", f"has unknown type(s) {bad}; choose from "
@@ -64,6 +78,19 @@ class RougeSpec:
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["rouge_types"] = list(self.rouge_types)
+        if self.implementation == "rouge155":
+            from sumbench import rouge155
+
+            flags = rouge155.parse_flags(self.rouge155_flags)
+            d.update(use_stemmer=flags.stem, tokenizer="rouge155",
+                     multi_reference=f"-f {flags.formula}",
+                     perl_command=flags.command(),
+                     tokenizer_detail="ROUGE-1.5.5: ASCII lowercase, [A-Za-z0-9-] only, "
+                     "tokens starting [a-z0-9$]" + (", its Porter stemmer and WordNet "
+                                                   "exceptions on tokens longer than 3"
+                                                   if flags.stem else ""))
+            return d
+        d.pop("rouge155_flags")
         d["tokenizer_detail"] = (
             "rouge-score DefaultTokenizer: lowercase, [a-z0-9] only"
             + (", Porter stemmer on tokens longer than 3" if self.use_stemmer else "")
@@ -144,6 +171,11 @@ def score_batch(*, references: Sequence[Sequence[str]], predictions: Sequence[st
     """
     if len(references) != len(predictions):
         raise ValueError(f"{len(references)} reference sets but {len(predictions)} predictions")
+    if spec.implementation == "rouge155":
+        from sumbench import rouge155
+
+        return rouge155.score_run(references=references, predictions=predictions,
+                                  flags=spec.rouge155_flags)
     targets = [[sentence_lines(r) for r in refs] for refs in references]
     preds = [sentence_lines(p) for p in predictions]
     fast = _fast_scorer(spec) if engine != "reference" else None

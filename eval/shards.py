@@ -107,8 +107,11 @@ def merge(runs: Sequence[tuple[Path, RunResult]], argv: list[str]) -> RunResult:
     spec["document_ids_and_references_sha256"] = digest
     spec["command"] = argv
     rouge_fields = {f.name for f in fields(RougeSpec)}
-    rouge = RougeSpec(**{k: (tuple(v) if k == "rouge_types" else v)
-                         for k, v in spec["rouge"].items() if k in rouge_fields})
+    rouge_values = {k: (tuple(v) if k == "rouge_types" else v)
+                    for k, v in spec["rouge"].items() if k in rouge_fields}
+    if rouge_values.get("implementation") == "rouge155":  # the flags decide the rest
+        rouge_values = {k: rouge_values[k] for k in ("implementation", "rouge155_flags")}
+    rouge = RougeSpec(**rouge_values)
     aggregates, warnings, counts = run.tally(documents, rouge, spec["aggregation"]["seed"])
 
     from sumbench import signature
@@ -118,7 +121,8 @@ def merge(runs: Sequence[tuple[Path, RunResult]], argv: list[str]) -> RunResult:
                      scores=aggregates, signature=str(signature.from_spec(spec, first.versions)),
                      timings=_merged_timings(runs), warnings=tuple(warnings), counts=counts,
                      diagnostics=run.aggregate_diagnostics(documents, seed),
-                     flagged=run.flagged(documents))
+                     flagged=run.flagged(documents),
+                     rouge155=run.rouge155_block(documents, rouge))
 
 
 def _check_same(runs: Sequence[tuple[Path, RunResult]], markers: list[dict[str, Any]]) -> None:

