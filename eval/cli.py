@@ -64,9 +64,18 @@ def _default_out(summarizer: str) -> Path:
 def run(
     references: Annotated[Path, typer.Option(help="Folder suite: <doc-id>/article.txt and "
                                               "reference*.txt.")] = Path("references"),
-    data: Annotated[Path | None, typer.Option(help="JSONL suite (id, article, references) "
-                                                  "instead of the folder.")] = None,
+    data: Annotated[Path | None, typer.Option(
+        help="JSONL suite (id, article, references) instead of the folder; or CSV, JSON, "
+             "parquet, a save_to_disk folder, or hf:NAME[:CONFIG]:SPLIT.")] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N documents.")] = None,
+    article_field: Annotated[str | None, typer.Option(
+        help="--data tables (CSV, JSON, parquet, save_to_disk, hf:NAME[:CONFIG]:SPLIT): the "
+             "article's column.")] = None,
+    reference_field: Annotated[list[str] | None, typer.Option(
+        help="The reference column(s); repeat for several (text or list of texts).")
+                               ] = None,
+    id_field: Annotated[str | None, typer.Option(
+        help="The id column (default: 'id' if present, else <file>-<row>).")] = None,
     summarizer: Annotated[SummarizerName, typer.Option(help="What writes the summaries.")] = "hf",
     predictions: Annotated[Path | None, typer.Option(help="JSONL of id, prediction "
                                                          "(--summarizer predictions).")] = None,
@@ -174,6 +183,8 @@ def run(
                              ) from None
         options = RunOptions(
             references=references, data=data, limit=limit, summarizer=summarizer,
+            article_field=article_field, reference_field=tuple(reference_field or ()),
+            id_field=id_field,
             predictions=predictions, lead_sentences=lead_sentences, model=model,
             revision=revision, prompt=prompt_text, system_prompt=system_prompt,
             max_new_tokens=max_new_tokens, num_beams=num_beams,

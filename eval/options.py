@@ -18,6 +18,9 @@ class RunOptions:
     out: Path | None = None  # the run folder; None: write nothing (the Python API)
     references: Path = Path("references")
     data: Path | None = None
+    article_field: str | None = None  # column names for tables (tables.py)
+    reference_field: tuple[str, ...] = ()
+    id_field: str | None = None
     limit: int | None = None
     summarizer: str = "hf"
     predictions: Path | None = None
@@ -60,6 +63,12 @@ class RunOptions:
     def __post_init__(self) -> None:
         from sumbench.summarizers import REGISTRY
 
+        if isinstance(self.reference_field, str):
+            object.__setattr__(self, "reference_field", (self.reference_field,))
+        elif not isinstance(self.reference_field, tuple):
+            object.__setattr__(self, "reference_field", tuple(self.reference_field))
+        if self.data is None and (self.article_field or self.reference_field or self.id_field):
+            raise SettingError("article_field", "and the other field names are for --data")
         if isinstance(self.base_url, str):  # a Python caller's single URL
             object.__setattr__(self, "base_url", (self.base_url,))
         elif not isinstance(self.base_url, tuple):

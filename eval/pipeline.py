@@ -43,9 +43,18 @@ def run_suite(options: RunOptions) -> RunResult:
     from sumbench.run import evaluate, references_digest
 
     spec = rouge_spec(options)  # settings are checked before any file is read
-    examples = references.load_examples(data=options.data, references_dir=options.references,
-                                        limit=options.limit)
+    fields = None
+    if options.article_field or options.reference_field or options.id_field:
+        from sumbench.tables import DEFAULT, Fields
+
+        fields = Fields(options.article_field or DEFAULT.article,
+                        options.reference_field or DEFAULT.references, options.id_field)
+    examples, used = references.load_suite(data=options.data,
+                                           references_dir=options.references,
+                                           limit=options.limit, fields=fields)
     extra_spec: dict[str, object] = {"limit": options.limit, "command": options.argv}
+    if used is not None:
+        extra_spec["fields"] = used.as_dict()
     if options.shard is not None:
         from sumbench import shards
 

@@ -177,16 +177,36 @@ def load_jsonl(path: Path) -> list[Example]:
     return examples
 
 
-def load_examples(*, data: Path | None, references_dir: Path, limit: int | None = None
-                  ) -> list[Example]:
-    """Load the suite the user named: ``--data`` JSONL if given, else the folder suite."""
-    examples = load_jsonl(data) if data is not None else load_folder_suite(references_dir)
+def load_examples(*, data: Path | None, references_dir: Path, limit: int | None = None,
+                  fields: Any = None) -> list[Example]:
+    """Load the suite the user named: ``--data`` (JSONL, or a table: tables.py) if given,
+    else the folder suite. ``fields`` (tables.Fields) maps other column names."""
+    return load_suite(data=data, references_dir=references_dir, limit=limit,
+                      fields=fields)[0]
+
+
+def load_suite(*, data: Path | None, references_dir: Path, limit: int | None = None,
+               fields: Any = None) -> tuple[list[Example], Any]:
+    """As load_examples, and the column mapping a table was read with (None otherwise)."""
+    used = None
+    if data is not None and (fields is not None or _is_table(data)):
+        from sumbench import tables
+
+        examples, used = tables.load(data, fields)
+    else:
+        examples = load_jsonl(data) if data is not None else load_folder_suite(references_dir)
     _check_unique(examples)
     if limit is not None:
         if limit < 1:
             raise SettingError("limit", f"must be at least 1; got {limit}")
         examples = examples[:limit]
-    return examples
+    return examples, used
+
+
+def _is_table(data: Path) -> bool:
+    from sumbench import tables
+
+    return tables.is_table(data)
 
 
 def load_predictions(path: Path, expected_ids: Sequence[str]) -> dict[str, str]:
