@@ -21,8 +21,39 @@ def _segmenter() -> Any:
 
 
 def segment(text: str) -> list[str]:
-    """Split one paragraph into sentences with pysbd."""
-    return [s.strip() for s in _segmenter().segment(text) if s.strip()]
+    """Split one paragraph into sentences with pysbd.
+
+    ``Segmenter.segment`` maps each sentence back onto the text with a regex made from
+    the sentence itself; thousands of those one-off patterns evict pysbd's own ~440
+    compiled rules from Python's regex cache, so every call recompiled them. The same
+    mapping with ``str.find`` gives identical output (tested against pysbd on every text
+    in ../shared/data) and makes splitting 1.3x faster.
+    """
+    if not text:
+        return []
+    sentences = _segmenter().processor(text).process()
+    return [s.strip() for s in _map_onto(sentences, text) if s.strip()]
+
+
+def _map_onto(sentences: list[str], text: str) -> list[str]:
+    """pysbd's sentences_with_char_spans without regexes: each sentence's first
+    occurrence (with the whitespace after it) that ends past the previous one."""
+    out, prior = [], 0
+    for sentence in sentences:
+        position = 0
+        while True:
+            start = text.find(sentence, position)
+            if start < 0:
+                break
+            end = start + len(sentence)
+            while end < len(text) and text[end].isspace():
+                end += 1
+            if end > prior:
+                out.append(text[start:end])
+                prior = end
+                break
+            position = end if end > start else start + 1
+    return out
 
 
 @functools.lru_cache(maxsize=65536)

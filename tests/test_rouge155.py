@@ -302,3 +302,11 @@ def test_rouge155_shards_merge_to_the_unsharded_run(lead_rouge155, tmp_path):
     got, expected = (json.loads((p / "results.json").read_text())
                      for p in (tmp_path / "m", whole))
     assert got["rouge155"] == expected["rouge155"] and got["scores"] == expected["scores"]
+
+
+@pytest.mark.parametrize(("n", "resamples"), [(1, 3), (7, 40), (100, 25)])
+def test_vectorised_resampling_equals_one_drand48_at_a_time(n, resamples):
+    indices = R.resample_indices(n, resamples)
+    for seed in range(resamples):
+        rng = R.Drand48(seed)
+        assert list(indices[seed]) == [int(rng.rand(n)) for _ in range(n)]

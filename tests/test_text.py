@@ -33,3 +33,25 @@ def test_documents_are_split_by_line_then_by_sentence():
     assert split_sentences("First line. Second sentence.\n\n  Third line  ") == [
         "First line.", "Second sentence.", "Third line"]
     assert split_sentences("") == []
+
+
+def test_segment_equals_pysbd_on_every_text_of_the_shared_data():
+    """The str.find mapping must give exactly what pysbd's own segment() gives."""
+    import pysbd
+
+    from .conftest import CNNDM, SUMMEVAL, XSUM, read_jsonl
+
+    reference = pysbd.Segmenter(language="en", clean=False)
+    texts = []
+    for path in (CNNDM, XSUM):
+        for number, row in enumerate(read_jsonl(path)):
+            if number < 15:  # article lines are long: a sample of them
+                texts += [line for line in row["article"].split("\n") if line.strip()]
+            texts += list(row["systems"].values()) + row["references"]
+    for row in read_jsonl(SUMMEVAL)[:20]:
+        texts += [s["summary"] for s in row["systems"].values()] + row["references"]
+    texts += ["a. a. a.", "Same. Same. Same.", "x  .  y", "Tab\tseparated. Two."]
+    assert len(texts) > 1500
+    for text in texts:
+        expected = [s.strip() for s in reference.segment(text) if s.strip()]
+        assert segment(text) == expected, text
