@@ -1,4 +1,5 @@
-"""Scoring speed on SummEval: a plain rouge-score loop vs sumbench's checked fast path.
+"""Scoring speed on SummEval: a plain rouge-score loop vs sumbench's checked fast path,
+and vs the whole command in a fresh process.
 
     python bench/scoring.py [--docs 100]
 
@@ -48,6 +49,35 @@ def main() -> None:
     for f, s in zip(fast, slow, strict=True):
         assert f == {t: Score(*s[t]) for t in ROUGE_TYPES}
     print(f"identical on all {len(preds)} summaries; speed-up {slow_s / fast_s:.1f}x")
+    whole_s, timings = whole_command(rows)
+    print(f"whole command (fresh process: start-up, reading, sentence splitting, ROUGE, "
+          f"diagnostics, bootstrap, writing) {whole_s:8.2f} s: {slow_s / whole_s:.1f}x the "
+          f"loop on pre-split text; inside it scoring {timings['scoring_s']} s, of which "
+          f"diagnostics {timings['diagnostics_s']} s")
+
+
+def whole_command(rows: list[dict]) -> tuple[float, dict]:
+    """`sumbench run --summarizer predictions` on the same summaries, timed from outside."""
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        suite, preds = Path(tmp) / "suite.jsonl", Path(tmp) / "preds.jsonl"
+        with suite.open("w") as s_fh, preds.open("w") as p_fh:
+            for row in rows:
+                for name, system in row["systems"].items():
+                    doc = f"{row['id']}-{name}"
+                    s_fh.write(json.dumps({"id": doc, "article": row["article"],
+                                           "references": row["references"]}) + "\n")
+                    p_fh.write(json.dumps({"id": doc, "prediction": system["summary"]}) + "\n")
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "sumbench", "run", "--summarizer", "predictions",
+                        "--predictions", str(preds), "--data", str(suite), "--out",
+                        str(Path(tmp) / "run"), "--quiet"], check=True)
+        elapsed = time.perf_counter() - start
+        timings = json.loads((Path(tmp) / "run" / "results.json").read_text())["timings"]
+    return elapsed, timings
 
 
 if __name__ == "__main__":
