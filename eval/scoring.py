@@ -83,7 +83,7 @@ class RougeSpec:
 
             flags = rouge155.parse_flags(self.rouge155_flags)
             d.update(use_stemmer=flags.stem, tokenizer="rouge155",
-                     multi_reference=f"-f {flags.formula}",
+                     multi_reference=f"f-{flags.formula}",
                      perl_command=flags.command(),
                      tokenizer_detail="ROUGE-1.5.5: ASCII lowercase, [A-Za-z0-9-] only, "
                      "tokens starting [a-z0-9$]" + (", its Porter stemmer and WordNet "

@@ -258,7 +258,16 @@ def test_a_run_in_rouge155_mode_equals_the_script(lead_rouge155, perl_home, tmp_
 def test_rouge155_runs_gate_compare_and_refuse_mixing(lead_rouge155, tmp_path):
     run = lead_rouge155 / "run"
     assert _cli("report", run, "--gate", "rougeSU>=0.1,rougeW.recall>=0.01,rouge4>=0",
-                "--format", "md").exit_code == 0
+                "--format", "md,html").exit_code == 0
+    import json as _json
+
+    printed = _json.loads((run / "results.json").read_text())["rouge155"]["printed"]
+    page = (run / "report.html").read_text()
+    summary = (run / "summary.md").read_text()
+    for block in printed.values():
+        f = block["fmeasure"]
+        assert f"{f['average']} ({f['low']} - {f['high']})" in page
+        assert f"{f['average']} [{f['low']}, {f['high']}]" in summary
     failed = _cli("report", run, "--gate", "rougeL>=0.99", "--format", "md")
     assert failed.exit_code == 1
     same = _cli("compare", run, run, "--out", tmp_path / "cmp")
