@@ -322,3 +322,39 @@ def test_replicas_share_the_work_and_the_cache(tmp_path: Path):
         code, output = run_api(other, data, tmp_path / "again", cache=cache)
         assert code == 0 and other.completion_requests() == 0
 
+
+
+def test_retry_after_backoff_and_percentiles_by_hand():
+    import email.utils
+
+    from sumbench.summarizers import api
+
+    assert api._retry_after("3") == 3.0
+    assert api._retry_after("600") == api.RETRY_AFTER_CAP_S  # capped
+    assert api._retry_after("-5") == 0.0
+    assert api._retry_after("soon") is None and api._retry_after(None) is None
+    later = email.utils.formatdate(time.time() + 30, usegmt=True)
+    assert 25 <= api._retry_after(later) <= 30
+    for attempt in (1, 2, 3, 10):
+        wait = api._backoff(attempt, None)
+        assert 0 <= wait <= min(api.BACKOFF_CAP_S, api.BACKOFF_BASE_S * 2 ** (attempt - 1))
+    assert api._backoff(1, 5.0) >= 5.0  # never sooner than the server asked
+    assert api._percentile([], 0.5) is None
+    assert api._percentile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.0  # nearest rank
+    assert api._percentile([1.0, 2.0, 3.0, 4.0], 0.95) == 4.0
+
+
+def test_credentials_in_the_base_url_never_reach_the_files(tmp_path: Path):
+    data = suite(tmp_path, [], plain=2)
+    with StubServer() as server:
+        url = server.url.replace("http://", "http://someone:pa55word-in-url@")
+        result = runner.invoke(app, ["run", "--summarizer", "api", "--base-url", url,
+                                     "--model", server.model, "--data", str(data), "--out",
+                                     str(tmp_path / "run"), "--no-cache", "--quiet"])
+        assert result.exit_code == 0, result.output
+        assert server.headers_seen[0]["Authorization"].startswith("Basic ")
+    for path in (tmp_path / "run").rglob("*"):
+        if path.is_file():
+            assert b"pa55word-in-url" not in path.read_bytes(), path
+    log = by_id(tmp_path / "run", "requests.jsonl")
+    assert log["plain-0"]["server"] == server.url
