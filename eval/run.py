@@ -90,14 +90,11 @@ def generate_all(examples: Sequence[Example], summarizer: Summarizer, *, chunk_s
 
 def aggregate(documents: Sequence[DocumentResult], spec: RougeSpec, seed: int
               ) -> dict[str, dict[str, Interval]]:
-    return {
-        rouge_type: {
-            stat: stats.mean_interval([getattr(d.scores[rouge_type], stat) for d in documents],
-                                      seed=seed)
-            for stat in STATISTICS
-        }
-        for rouge_type in spec.rouge_types
-    }
+    columns = {(rouge_type, stat): [getattr(d.scores[rouge_type], stat) for d in documents]
+               for rouge_type in spec.rouge_types for stat in STATISTICS}
+    intervals = stats.mean_intervals(columns, seed=seed)  # type: ignore[arg-type]
+    return {rouge_type: {stat: intervals[rouge_type, stat] for stat in STATISTICS}
+            for rouge_type in spec.rouge_types}
 
 
 def evaluate(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSpec, *,
@@ -181,13 +178,13 @@ def aggregate_diagnostics(documents: Sequence[DocumentResult], seed: int
                           ) -> dict[str, Interval]:
     """Each diagnostic's exact mean and bootstrap interval over the documents where it is
     defined (compression of an empty summary is not)."""
-    out = {}
+    columns = {}
     for name in diagnostics.MEASURES:
         values = [d.diagnostics[name] for d in documents
                   if d.diagnostics is not None and d.diagnostics.get(name) is not None]
         if values:
-            out[name] = stats.mean_interval(values, seed=seed)
-    return out
+            columns[name] = values
+    return stats.mean_intervals(columns, seed=seed)
 
 
 def flagged(documents: Sequence[DocumentResult]) -> dict[str, list[str]]:

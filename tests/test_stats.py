@@ -127,3 +127,19 @@ def test_interval_seed_defaults_to_zero_and_empty_input_is_refused():
     assert mean_interval(values) != mean_interval(values, seed=1)
     with pytest.raises(ValueError, match="no values to aggregate"):
         mean_interval([])
+
+
+def test_many_intervals_at_once_equal_one_at_a_time():
+    """mean_intervals shares scipy's resampling indices between columns of one length:
+    every interval must be exactly what mean_interval gives."""
+    import numpy as np
+
+    from sumbench.stats import mean_interval, mean_intervals
+
+    rng = np.random.default_rng(11)
+    columns = {f"u{i}": rng.random(300) for i in range(4)}
+    columns.update(short=rng.random(17), ties=rng.integers(0, 3, 120) / 2,
+                   constant=np.full(40, 0.25), single=[0.7], pair=[0.1, 0.9])
+    for seed in (0, 5):
+        together = mean_intervals(columns, seed=seed)
+        assert together == {k: mean_interval(v, seed=seed) for k, v in columns.items()}
