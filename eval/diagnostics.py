@@ -73,12 +73,6 @@ class Diagnostics:
                 "unsupported_numbers": list(self.unsupported_numbers),
                 "unsupported_names": list(self.unsupported_names)}
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Diagnostics:
-        return cls({k: data.get(k) for k in MEASURES}, tuple(data.get("flags", ())),
-                   tuple(data.get("unsupported_numbers", ())),
-                   tuple(data.get("unsupported_names", ())))
-
 
 def spec() -> dict[str, Any]:
     """What decides the diagnostics, for results.json."""

@@ -24,8 +24,9 @@ rank two systems apart because of the order its sum was taken in.
 
 from __future__ import annotations
 
-import hashlib
-import json
+import contextlib
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,19 +60,12 @@ class HumanData:
 
 def load_human(path: Path) -> HumanData:
     """Read and check the file; every problem names the file and line."""
-    if not path.is_file():
-        raise InputError(str(path), "file not found")
-    raw = path.read_bytes()
+    from sumbench.models import sha256_file
+    from sumbench.references import iter_jsonl
+
     rows = []
-    for number, line in enumerate(raw.decode("utf-8-sig").splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise InputError(where, f"not valid JSON ({err.msg})") from None
-        if not isinstance(row, dict) or not isinstance(row.get("id"), str):
+    for where, row in iter_jsonl(path):  # names the file and line of bad JSON
+        if not isinstance(row.get("id"), str):
             raise InputError(where, "each line must be an object with a string 'id'")
         refs = row.get("references")
         if not isinstance(refs, list) or not refs or not all(isinstance(r, str) for r in refs):
@@ -115,7 +109,7 @@ def load_human(path: Path) -> HumanData:
         summaries=tuple(tuple(r["systems"][s]["summary"] for s in systems) for _, r in rows),
         references=tuple(tuple(r["references"]) for _, r in rows),
         articles=tuple(r["article"] for _, r in rows) if has_articles else None,
-        human=human, sha256=hashlib.sha256(raw).hexdigest())
+        human=human, sha256=sha256_file(path))
 
 
 def metric_scores(data: HumanData, spec: Any, *, engine: str = "auto", seed: int = 0
@@ -248,18 +242,12 @@ class _Prepared:
                 "kendall": (signs, np.sqrt(np.count_nonzero(signs, axis=-1).astype(float)))}
 
 
-class _quiet_nanmean:
+@contextlib.contextmanager
+def _quiet_nanmean() -> Iterator[None]:
     """np.nanmean of an all-nan slice warns; here it means "undefined", which is fine."""
-
-    def __enter__(self) -> None:
-        import warnings
-
-        self._catch = warnings.catch_warnings()
-        self._catch.__enter__()
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc: object) -> None:
-        self._catch.__exit__(*exc)
+        yield
 
 
 def _combine(x: _Prepared, y: _Prepared, level: str, coefficient: str) -> np.ndarray:

@@ -104,10 +104,18 @@ class RunOptions:
                     "api_key_env": defaults.API_KEY_ENV,
                     "concurrency": defaults.API_CONCURRENCY, "timeout": defaults.API_TIMEOUT_S,
                     "max_retries": defaults.API_MAX_RETRIES}
+        in_process_only = {"num_beams": defaults.NUM_BEAMS, "max_input_tokens": None,
+                           "batch_size": None, "revision": None, "compile": "auto",
+                           "device": "auto", "dtype": "auto"}
         if self.summarizer != "api":
             for name, default in api_only.items():
                 if getattr(self, name) != default:
                     raise SettingError(name, "is only for the summarizer 'api'")
+        else:
+            for name, default in in_process_only.items():
+                if getattr(self, name) != default:
+                    raise SettingError(name, "is for in-process models; a served model's "
+                                       "settings belong to its server (or --extra-body)")
         if self.shard is not None:
             from sumbench.shards import parse_shard
 

@@ -124,7 +124,7 @@ def evaluate(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSp
                                                 diagnosed, strict=True))
     diagnostic_means = aggregate_diagnostics(documents, seed)
     diagnostics_s = time.perf_counter() - t_diag
-    aggregates, warnings, counts = tally(documents, rouge, seed)
+    derived = tally(documents, rouge, seed)
     t2 = time.perf_counter()
 
     spec = {
@@ -142,7 +142,8 @@ def evaluate(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSp
     cache_hits = sum(g.cached for g in generations)
     # documents a model generated in this run: not those from the cache, not failures,
     # and none at all for summarizers that only copy text (lead-k, predictions)
-    generated = (len(examples) - cache_hits - counts["n_failed"]) if summarizer.runs_model else 0
+    generated = (len(examples) - cache_hits - derived["counts"]["n_failed"]
+                 if summarizer.runs_model else 0)
     timings = {
         "started_at": started,
         **summarizer.timings(),
@@ -155,12 +156,9 @@ def evaluate(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSp
         "cache_hits": cache_hits,
     }
     versions = package_versions()
-    return RunResult(
-        spec=spec, versions=versions, documents=documents, scores=aggregates,
-        signature=str(signature.from_spec(spec, versions)),
-        timings=timings, warnings=tuple(warnings), counts=counts,
-        diagnostics=diagnostic_means, flagged=flagged(documents),
-        rouge155=rouge155_block(documents, rouge))
+    return RunResult(spec=spec, versions=versions, documents=documents,
+                     signature=str(signature.from_spec(spec, versions)), timings=timings,
+                     diagnostics=diagnostic_means, **derived)
 
 
 def rouge155_block(documents: Sequence[DocumentResult], rouge: RougeSpec
@@ -195,9 +193,10 @@ def flagged(documents: Sequence[DocumentResult]) -> dict[str, list[str]]:
 
 
 def tally(documents: Sequence[DocumentResult], rouge: RougeSpec, seed: int
-          ) -> tuple[dict[str, dict[str, Interval]], list[str], dict[str, int]]:
-    """Aggregates, warnings and counts from scored documents: the same for a run and for
-    a merge of its shards."""
+          ) -> dict[str, Any]:
+    """The RunResult fields that follow from the scored documents (scores, warnings,
+    counts, flagged, rouge155): the same for a run and for a merge of its shards.
+    Diagnostic means are apart, so a run can time them."""
     generations = [d.generation for d in documents]
     warnings = scoring.coverage_warnings([d.id for d in documents],
                                          [d.references for d in documents],
@@ -218,8 +217,10 @@ def tally(documents: Sequence[DocumentResult], rouge: RougeSpec, seed: int
     if cut:
         warnings.append(f"{len(cut)} summary(ies) stopped at the token limit "
                         f"(finish_reason 'length'): {cut[:10]}")
+    flags = flagged(documents)
     counts = {"n_documents": len(documents), "n_truncated": n_truncated,
               "n_empty_predictions": len(empty), "n_failed": len(failed),
               "n_cut_at_token_limit": len(cut),
-              **{f"flag_{flag}": len(ids) for flag, ids in flagged(documents).items()}}
-    return aggregate(documents, rouge, seed), warnings, counts
+              **{f"flag_{flag}": len(ids) for flag, ids in flags.items()}}
+    return {"scores": aggregate(documents, rouge, seed), "warnings": tuple(warnings),
+            "counts": counts, "flagged": flags, "rouge155": rouge155_block(documents, rouge)}

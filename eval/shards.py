@@ -112,17 +112,14 @@ def merge(runs: Sequence[tuple[Path, RunResult]], argv: list[str]) -> RunResult:
     if rouge_values.get("implementation") == "rouge155":  # the flags decide the rest
         rouge_values = {k: rouge_values[k] for k in ("implementation", "rouge155_flags")}
     rouge = RougeSpec(**rouge_values)
-    aggregates, warnings, counts = run.tally(documents, rouge, spec["aggregation"]["seed"])
-
     from sumbench import signature
 
     seed = spec["aggregation"]["seed"]
     return RunResult(spec=spec, versions=first.versions, documents=documents,
-                     scores=aggregates, signature=str(signature.from_spec(spec, first.versions)),
-                     timings=_merged_timings(runs), warnings=tuple(warnings), counts=counts,
+                     signature=str(signature.from_spec(spec, first.versions)),
+                     timings=_merged_timings(runs),
                      diagnostics=run.aggregate_diagnostics(documents, seed),
-                     flagged=run.flagged(documents),
-                     rouge155=run.rouge155_block(documents, rouge))
+                     **run.tally(documents, rouge, seed))
 
 
 def _check_same(runs: Sequence[tuple[Path, RunResult]], markers: list[dict[str, Any]]) -> None:

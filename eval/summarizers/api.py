@@ -20,6 +20,7 @@ second retry layer, with one persistent connection per worker and replica.
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import hashlib
 import http.client
@@ -157,17 +158,7 @@ class APISummarizer:
 
     @classmethod
     def from_options(cls, options: RunOptions, examples: Sequence[Example]) -> APISummarizer:
-        for name, value, default in (("num_beams", options.num_beams, defaults.NUM_BEAMS),
-                                     ("max_input_tokens", options.max_input_tokens, None),
-                                     ("batch_size", options.batch_size, None),
-                                     ("revision", options.revision, None),
-                                     ("compile", options.compile, "auto"),
-                                     ("device", options.device, "auto"),
-                                     ("dtype", options.dtype, "auto")):
-            if value != default:
-                raise SettingError(name, "is for in-process models; a served model's "
-                                   "settings belong to its server (or --extra-body)")
-        return cls(APISettings(
+        return cls(APISettings(  # RunOptions refused the in-process-only settings
             model=options.model or "", base_urls=tuple(options.base_url),
             endpoint=options.endpoint, prompt=options.prompt or defaults.PROMPT,
             system_prompt=options.system_prompt, max_new_tokens=options.max_new_tokens,
@@ -400,8 +391,10 @@ class _Connection:
         self.secure = parts.scheme == "https"
         self.host, self.port = parts.hostname or "", parts.port
         self.timeout_s = timeout_s
-        auth = f"{parts.username}:{parts.password or ''}" if parts.username else None
-        self.basic_auth = auth
+        # user:password in the URL: HTTP basic auth, unless an API key is sent instead
+        self.basic_auth = "Basic " + base64.b64encode(
+            f"{parts.username}:{parts.password or ''}".encode()).decode() \
+            if parts.username else None
         self._conn: http.client.HTTPConnection | None = None
 
     def request(self, method: str, path: str, body: bytes | None,
@@ -413,12 +406,8 @@ class _Connection:
                           if self.secure else
                           http.client.HTTPConnection(self.host, self.port,
                                                      timeout=self.timeout_s))
-        if self.basic_auth:
-            import base64
-
-            token = base64.b64encode(self.basic_auth.encode()).decode()
-            headers = {**headers, "Authorization": headers.get("Authorization",
-                                                               f"Basic {token}")}
+        if self.basic_auth and "Authorization" not in headers:
+            headers = {**headers, "Authorization": self.basic_auth}
         try:
             self._conn.request(method, self.prefix + path, body=body, headers=headers)
             response = self._conn.getresponse()
