@@ -55,3 +55,48 @@ def test_segment_equals_pysbd_on_every_text_of_the_shared_data():
     for text in texts:
         expected = [s.strip() for s in reference.segment(text) if s.strip()]
         assert segment(text) == expected, text
+
+
+def _pysbd(text: str) -> list[str]:
+    import pysbd
+
+    segmenter = pysbd.Segmenter(language="en", clean=False)
+    return [s.strip() for s in segmenter.segment(text) if s.strip()]
+
+
+@pytest.mark.parametrize("text", [
+    "No. 5 is here. no. 6 too. NO. 7 as well.",
+    "He lives on St. James St. in the U.S. now. Gen. Smith agreed.",
+    "Call\tDr. Who.\u00a0Mr. X left. The co. said so. Lt.Col. Y came.",
+    "It was 5 ft. tall. The e.g. case. I.e. this. a.d. 300 and ph.d. students.",
+    "Long \u017ft. Louis. Dotless \u0131s. here. Then more.",  # fall back to pysbd's loop
+    "\u0130stanbul Dr. Ok. is it? Fig. 3 shows it. Vol. II begins.",
+    "\u212aelvin k. and K. Jones. Mt. Everest is high. Pp. 4-5 say so.",
+])
+def test_quick_abbreviation_search_equals_pysbd_on_hand_made_cases(text: str):
+    assert segment(text) == _pysbd(text)
+
+
+def test_quick_abbreviation_search_equals_pysbd_on_generated_text():
+    """Every pysbd abbreviation, in three spellings, at a word start or inside a word,
+    followed by each kind of character pysbd's rules look at."""
+    import random
+
+    from pysbd.lang.english import English
+
+    rng = random.Random(7)
+    abbreviations = sorted(English.Abbreviation.ABBREVIATIONS)
+    followers = [". The", ". the", ". 5", ". (", ".:3", ".-", ". I'm", ".,", " x.", "."]
+    glue = [" ", "  ", "\t", "\u00a0", "", "-", "\n"]
+    checked = 0
+    for _ in range(400):
+        parts = []
+        for _ in range(rng.randint(2, 6)):
+            abbr = rng.choice(abbreviations)
+            abbr = rng.choice([abbr, abbr.upper(), abbr.title()])
+            parts.append(rng.choice(glue) + abbr + rng.choice(followers) + " word")
+        text = "Start" + "".join(parts) + " End."
+        for line in text.split("\n"):
+            assert segment(line) == _pysbd(line), line
+            checked += 1
+    assert checked > 400
