@@ -51,8 +51,6 @@ def mean_intervals(columns: Mapping[Any, Sequence[float]], *, seed: int = 0,
     the means and quantiles as scipy's ``bootstrap`` does, gives identical intervals
     (tested) in a quarter of the time (26 intervals on 1,600 documents: 1.0 s -> 0.28 s).
     """
-    from scipy import stats
-
     out: dict[Any, Interval] = {}
     indices: dict[int, np.ndarray] = {}
     alpha = (1 - confidence) / 2
@@ -65,12 +63,37 @@ def mean_intervals(columns: Mapping[Any, Sequence[float]], *, seed: int = 0,
         n = data.size
         if n not in indices:  # scipy's draw: rng_integers(rng, 0, n, (n_resamples, n))
             indices[n] = _rng(seed).integers(0, n, size=(n_resamples, n), dtype=np.int64)
-        theta = np.mean(data[indices[n]], axis=-1)
-        low, high = (float(x) for x in stats.quantile(theta, np.asarray([alpha, 1 - alpha]),
-                                                       axis=-1))
+        theta = _resampled_means(data, indices[n])
+        low, high = (float(x) for x in _linear_quantiles(theta, [alpha, 1 - alpha]))
         mean = float(data.mean())
         out[name] = Interval(mean, min(low, mean), max(high, mean))
     return out
+
+
+def _resampled_means(data: np.ndarray, indices: np.ndarray, rows: int = 512) -> np.ndarray:
+    """``np.mean(data[indices], axis=-1)``, a block of resamples at a time: the same
+    numbers (each row is reduced alone either way), 2x faster because a block stays in
+    the CPU cache where the whole (resamples x n) array would not."""
+    out = np.empty(indices.shape[0])
+    for start in range(0, indices.shape[0], rows):
+        np.mean(data[indices[start:start + rows]], axis=-1, out=out[start:start + rows])
+    return out
+
+
+def _linear_quantiles(values: np.ndarray, probabilities: Sequence[float]) -> np.ndarray:
+    """``scipy.stats.quantile(values, p)`` (method 'linear', Hyndman-Fan type 7) with
+    scipy's own arithmetic, so the results are bit-identical (tested); numpy's
+    ``np.quantile`` interpolates differently in the last bit. Importing scipy.stats
+    costs a run about 1.3 s, more than all its intervals take."""
+    ordered = np.sort(values)
+    n = ordered.shape[-1]
+    p = np.asarray(probabilities, dtype=float)
+    jg = p * n + (1 - p)
+    jp1 = jg // 1
+    j = jp1 - 1
+    g = np.where(j < 0, 0.0, jg % 1)
+    j, jp1 = np.clip(j, 0.0, n - 1), np.clip(jp1, 0.0, n - 1)
+    return (1 - g) * ordered[j.astype(np.int64)] + g * ordered[jp1.astype(np.int64)]
 
 
 @dataclass(frozen=True)

@@ -139,7 +139,28 @@ def test_many_intervals_at_once_equal_one_at_a_time():
     rng = np.random.default_rng(11)
     columns = {f"u{i}": rng.random(300) for i in range(4)}
     columns.update(short=rng.random(17), ties=rng.integers(0, 3, 120) / 2,
-                   constant=np.full(40, 0.25), single=[0.7], pair=[0.1, 0.9])
+                   constant=np.full(40, 0.25), single=[0.7], pair=[0.1, 0.9],
+                   rouge_like=np.round(rng.beta(2, 5, 1600), 4))
     for seed in (0, 5):
         together = mean_intervals(columns, seed=seed)
         assert together == {k: mean_interval(v, seed=seed) for k, v in columns.items()}
+    odd = mean_intervals(columns, seed=3, n_resamples=1001, confidence=0.9)
+    assert odd == {k: mean_interval(v, seed=3, n_resamples=1001, confidence=0.9)
+                   for k, v in columns.items()}
+
+
+def test_quantiles_are_scipys_to_the_last_bit():
+    """stats.py computes scipy.stats.quantile's 'linear' method itself (to keep scipy out
+    of a run); np.quantile would differ in the last bit on about half of these."""
+    import numpy as np
+    from scipy import stats
+
+    from sumbench.stats import _linear_quantiles
+
+    rng = np.random.default_rng(4)
+    for size in (1, 2, 3, 10, 999, 2000):
+        for _ in range(50):
+            values = rng.random(size) * rng.random()
+            p = [0.025, 0.975, rng.random(), 0.0, 1.0]
+            assert np.array_equal(_linear_quantiles(values, p),
+                                  stats.quantile(values, np.asarray(p))), (size, p)
