@@ -1,7 +1,7 @@
 """Scoring speed on SummEval: a plain rouge-score loop vs sumbench's checked fast path,
 and vs the whole command in a fresh process.
 
-    python bench/scoring.py [--docs 100]
+    python bench/scoring.py [--docs 100] [--repeats 3]
 
 SummEval: 100 articles x 16 systems = 1,600 summaries x 11 references, ROUGE-1/2/L/Lsum,
 stemmed, score_multi. Both sides get the same sentence-split texts; the script asserts
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import time
 from pathlib import Path
 
@@ -27,6 +28,8 @@ DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "summeva
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--docs", type=int, default=100)
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="runs of the whole command (this machine is noisy: median)")
     args = parser.parse_args()
     rows = [json.loads(line) for line in DATA.read_text().splitlines()][: args.docs]
     refs = [[sentence_lines(r) for r in row["references"]] for row in rows
@@ -49,11 +52,14 @@ def main() -> None:
     for f, s in zip(fast, slow, strict=True):
         assert f == {t: Score(*s[t]) for t in ROUGE_TYPES}
     print(f"identical on all {len(preds)} summaries; speed-up {slow_s / fast_s:.1f}x")
-    whole_s, timings = whole_command(rows)
+    runs = [whole_command(rows) for _ in range(args.repeats)]
+    for whole_s, timings in runs:
+        print(f"whole command {whole_s:6.2f} s (scoring {timings['scoring_s']} s, diagnostics "
+              f"{timings['diagnostics_s']} s, helper processes {timings['scoring_helpers']})")
+    whole_s = statistics.median(s for s, _ in runs)
     print(f"whole command (fresh process: start-up, reading, sentence splitting, ROUGE, "
-          f"diagnostics, bootstrap, writing) {whole_s:8.2f} s: {slow_s / whole_s:.1f}x the "
-          f"loop on pre-split text; inside it scoring {timings['scoring_s']} s, of which "
-          f"diagnostics {timings['diagnostics_s']} s")
+          f"diagnostics, bootstrap, writing), median of {len(runs)}: {whole_s:.2f} s = "
+          f"{slow_s / whole_s:.1f}x the loop on pre-split text")
 
 
 def whole_command(rows: list[dict]) -> tuple[float, dict]:

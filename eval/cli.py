@@ -398,4 +398,7 @@ def _save_traceback() -> Path:
 
 
 def main() -> None:
+    from sumbench import workers
+
+    workers.allow()  # our own entry point: helper processes may re-import it safely
     app()

@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from sumbench import __version__, diagnostics, scoring, signature, stats
+from sumbench import __version__, diagnostics, scoring, signature, stats, workers
 from sumbench.records import DocumentResult, Example, Generation, Interval, RunResult
 from sumbench.scoring import STATISTICS, RougeSpec
 from sumbench.summarizers import Summarizer
@@ -111,20 +111,33 @@ def evaluate(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSp
     t1 = time.perf_counter()
     references = [ex.references for ex in examples]
     predictions = [g.prediction for g in generations]
-    per_doc = scoring.score_batch(references=references, predictions=predictions, spec=rouge,
-                                  engine=engine, seed=seed)
-    scored = [scoring.sentence_lines(g.prediction) for g in generations]
-    t_diag = time.perf_counter()
-    diagnosed = diagnostics.diagnose_all(
-        [ex.article for ex in examples], predictions, [g.finish_reason for g in generations],
-        [len(lines.split("\n")) if lines else 0 for lines in scored])
-    documents = tuple(
-        DocumentResult(ex.id, gen, ex.references, scores, lines, diag.as_dict())
-        for ex, gen, scores, lines, diag in zip(examples, generations, per_doc, scored,
-                                                diagnosed, strict=True))
-    diagnostic_means = aggregate_diagnostics(documents, seed)
-    diagnostics_s = time.perf_counter() - t_diag
-    derived = tally(documents, rouge, seed)
+    one_copy: dict[str, str] = {}  # each article once in what goes to a helper process
+    articles = [one_copy.setdefault(ex.article, ex.article) for ex in examples]
+    finish_reasons = [g.finish_reason for g in generations]
+    texts = len({r for refs in references for r in refs}.union(predictions))
+    helpers = workers.useful_workers(texts)
+    with workers.pool(helpers) as pool:
+        # helpers diagnose and split sentences with this process, then cross-check
+        # ROUGE while this process aggregates
+        diagnosing = (pool.submit(workers.timed, diagnostics.diagnose_all, articles,
+                                  predictions, finish_reasons) if pool else None)
+        per_doc, confirm_scores = scoring.score_batch_then_check(
+            references=references, predictions=predictions, spec=rouge, engine=engine,
+            seed=seed, pool=pool)
+        diagnosed, diagnostics_s = (diagnosing.result() if diagnosing else workers.timed(
+            diagnostics.diagnose_all, articles, predictions, finish_reasons))
+        scored = [scoring.sentence_lines(g.prediction) for g in generations]
+        diagnosed = [diag.with_summary_sentences(len(lines.split("\n")) if lines else 0)
+                     for diag, lines in zip(diagnosed, scored, strict=True)]
+        t_diag = time.perf_counter()
+        documents = tuple(
+            DocumentResult(ex.id, gen, ex.references, scores, lines, diag.as_dict())
+            for ex, gen, scores, lines, diag in zip(examples, generations, per_doc, scored,
+                                                    diagnosed, strict=True))
+        diagnostic_means = aggregate_diagnostics(documents, seed)
+        diagnostics_s += time.perf_counter() - t_diag
+        derived = tally(documents, rouge, seed)
+        confirm_scores()
     t2 = time.perf_counter()
 
     spec = {
@@ -150,6 +163,7 @@ def evaluate(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSp
         "generation_s": round(generation_s, 3),
         "scoring_s": round(t2 - t1, 3),  # ROUGE and diagnostics
         "diagnostics_s": round(diagnostics_s, 3),
+        "scoring_helpers": helpers,  # processes that split sentences, checked, diagnosed
         "total_s": round(t2 - t0, 3),
         "documents_per_minute": round(60 * generated / generation_s, 2)
         if generated and generation_s > 0 else None,

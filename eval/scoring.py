@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import functools
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sumbench import defaults
 from sumbench.errors import (
@@ -34,7 +34,10 @@ from sumbench.errors import (
     setting,
 )
 from sumbench.records import Score
-from sumbench.text import SPLITTER, sentence_lines
+from sumbench.text import SPLITTER, sentence_lines, sentence_lines_many
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 ROUGE_TYPES = defaults.ROUGE_TYPES
 STATISTICS = defaults.STATISTICS
@@ -134,11 +137,12 @@ def _apply_policy(per_reference: Sequence[dict[str, Any]], spec: RougeSpec) -> d
     """Combine one prediction's scores against each reference, by the spec's policy."""
     result = {}
     for rouge_type in spec.rouge_types:
-        scores = [_convert(s[rouge_type]) for s in per_reference]
         if spec.multi_reference == "max":
             # First best F1, like rouge-score's score_multi (np.argmax).
-            result[rouge_type] = max(scores, key=lambda s: s.fmeasure)
+            best = max(per_reference, key=lambda s: float(s[rouge_type].fmeasure))
+            result[rouge_type] = _convert(best[rouge_type])
         else:
+            scores = [_convert(s[rouge_type]) for s in per_reference]
             n = len(scores)
             result[rouge_type] = Score(sum(s.precision for s in scores) / n,
                                        sum(s.recall for s in scores) / n,
@@ -162,60 +166,104 @@ def score(*, references: Sequence[str], prediction: str, spec: RougeSpec) -> dic
 
 def score_batch(*, references: Sequence[Sequence[str]], predictions: Sequence[str],
                 spec: RougeSpec, engine: Engine = "auto", check_sample: int = 64,
-                seed: int = 0) -> list[dict[str, Score]]:
+                seed: int = 0, pool: Executor | None = None) -> list[dict[str, Score]]:
     """Score many documents; same order out as in.
 
     ``engine="auto"`` uses the fast path when it is installed and re-scores
     ``check_sample`` (reference, prediction) pairs, a seeded choice, with rouge-score,
     failing loudly on any difference; ``"reference"`` uses rouge-score for everything.
+    With a ``pool`` of helper processes (``workers.py``), they share the sentence
+    splitting and run the check.
     """
+    scores, confirm = score_batch_then_check(
+        references=references, predictions=predictions, spec=spec, engine=engine,
+        check_sample=check_sample, seed=seed, pool=pool)
+    confirm()
+    return scores
+
+
+def score_batch_then_check(*, references: Sequence[Sequence[str]],
+                           predictions: Sequence[str], spec: RougeSpec,
+                           engine: Engine = "auto", check_sample: int = 64, seed: int = 0,
+                           pool: Executor | None = None
+                           ) -> tuple[list[dict[str, Score]], Callable[[], None]]:
+    """``score_batch``, with the rouge-score check left running in ``pool`` so the
+    caller can go on (diagnostics, aggregates) on this core meanwhile. The returned
+    function waits for the check and raises ``ScoringMismatchError`` on any
+    difference: call it before anything is written."""
     if len(references) != len(predictions):
         raise ValueError(f"{len(references)} reference sets but {len(predictions)} predictions")
     if spec.implementation == "rouge155":
         from sumbench import rouge155
 
         return rouge155.score_run(references=references, predictions=predictions,
-                                  flags=spec.rouge155_flags)
-    targets = [[sentence_lines(r) for r in refs] for refs in references]
-    preds = [sentence_lines(p) for p in predictions]
+                                  flags=spec.rouge155_flags), _nothing_to_check
     fast = _fast_scorer(spec) if engine != "reference" else None
     if fast is None:
         if engine == "fast":
             raise SumbenchError("the fast ROUGE engine (rouge-score-rs) is not installed")
         scorer = _reference_scorer(spec)
-        return [_apply_policy([scorer.score(t, p) for t in ts], spec)
-                for ts, p in zip(targets, preds, strict=True)]
+        targets = [[sentence_lines(r) for r in refs] for refs in references]
+        return [_apply_policy([scorer.score(t, sentence_lines(p)) for t in ts], spec)
+                for ts, p in zip(targets, predictions, strict=True)], _nothing_to_check
 
-    flat_targets = [t for ts in targets for t in ts]
-    flat_preds = [p for ts, p in zip(targets, preds, strict=True) for _ in ts]
+    raw_targets = [r for refs in references for r in refs]
+    raw_preds = [p for refs, p in zip(references, predictions, strict=True) for _ in refs]
+    split = sentence_lines_many(raw_targets + raw_preds, pool)
+    flat_targets, flat_preds = split[:len(raw_targets)], split[len(raw_targets):]
+    chosen = _check_sample(len(raw_preds), check_sample, seed)
+    pairs = [(flat_targets[i], flat_preds[i]) for i in chosen]
+    # submitted after the splitting, so the helpers split first and check while this
+    # process scores and aggregates
+    checked = pool.submit(reference_scores, spec, pairs) if pool and pairs else None
     flat = fast.score_batch(flat_targets, flat_preds)
-    _verify_sample(flat, flat_targets, flat_preds, spec, check_sample, seed)
+
+    def confirm() -> None:
+        expected = checked.result() if checked else reference_scores(spec, pairs)
+        _compare_sample(flat, chosen, expected, flat_preds, spec)
+
     results, start = [], 0
-    for ts in targets:
-        results.append(_apply_policy(flat[start:start + len(ts)], spec))
-        start += len(ts)
-    return results
+    for refs in references:
+        results.append(_apply_policy(flat[start:start + len(refs)], spec))
+        start += len(refs)
+    return results, confirm
 
 
-def _verify_sample(flat: Sequence[dict[str, Any]], targets: Sequence[str],
-                   preds: Sequence[str], spec: RougeSpec, sample: int, seed: int) -> None:
-    """Re-score a seeded sample of (reference, prediction) pairs with rouge-score.
+def _nothing_to_check() -> None:
+    """No fast path was used, so there is nothing to cross-check."""
 
-    Any difference at all is an error. The multi-reference policy on top is our own
-    code, pinned by its own tests.
-    """
+
+def _check_sample(n_pairs: int, sample: int, seed: int) -> list[int]:
+    """The seeded choice of pairs that rouge-score re-scores."""
     if sample <= 0:
-        return
-    indices = range(len(preds))
-    chosen = indices if len(preds) <= sample else random.Random(seed).sample(indices, sample)
+        return []
+    if n_pairs <= sample:
+        return list(range(n_pairs))
+    return random.Random(seed).sample(range(n_pairs), sample)
+
+
+def reference_scores(spec: RougeSpec, pairs: Sequence[tuple[str, str]]
+                     ) -> list[dict[str, Score]]:
+    """rouge-score on (reference, prediction) pairs, one sentence per line already:
+    the cross-check, run in a helper process while this one goes on."""
+    if not pairs:
+        return []
     scorer = _reference_scorer(spec)
-    for i in chosen:
-        expected = scorer.score(targets[i], preds[i])
+    return [{t: _convert(s[t]) for t in spec.rouge_types}
+            for s in (scorer.score(ref, pred) for ref, pred in pairs)]
+
+
+def _compare_sample(flat: Sequence[dict[str, Any]], chosen: Sequence[int],
+                    expected: Sequence[dict[str, Score]], preds: Sequence[str],
+                    spec: RougeSpec) -> None:
+    """Any difference at all between the fast path and rouge-score is an error. The
+    multi-reference policy on top is our own code, pinned by its own tests."""
+    for i, want in zip(chosen, expected, strict=True):
         got = {t: _convert(flat[i][t]) for t in spec.rouge_types}
-        if got != {t: _convert(expected[t]) for t in spec.rouge_types}:
+        if got != want:
             raise ScoringMismatchError(
                 f"fast ROUGE differs from rouge-score on pair #{i} (prediction "
-                f"{preds[i][:60]!r}): {got} != {expected}; rerun with "
+                f"{preds[i][:60]!r}): {got} != {want}; rerun with "
                 f"{setting('rouge_engine')} reference and report this bug")
 
 
@@ -231,11 +279,13 @@ def unicode_tokens(text: str) -> int:
     return len(UnicodeTokenizer().tokenize(text))
 
 
+@functools.lru_cache(maxsize=65536)
 def low_coverage(text: str, threshold: float = 0.5) -> bool:
     """True when the default tokenizer keeps under ``threshold`` of the words in ``text``.
 
     That happens with non-Latin scripts: rouge-score's tokenizer drops every letter
-    outside a-z, so such text scores near 0 whatever its quality.
+    outside a-z, so such text scores near 0 whatever its quality. Memoised: each
+    reference is checked once, not once per system that summarised its article.
     """
     words = unicode_tokens(text)
     return words > 0 and default_tokens(text) < threshold * words
