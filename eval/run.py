@@ -11,7 +11,7 @@ import json
 import platform
 import subprocess
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -118,31 +118,26 @@ def evaluate(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSp
     helpers = workers.useful_workers(texts)
     with workers.pool(helpers) as pool:
         # helpers diagnose and split sentences with this process, then cross-check
-        # ROUGE while this process aggregates the diagnostics (the fast ROUGE path
-        # meanwhile scoring in a thread) and then the scores
+        # ROUGE while this process aggregates
         diagnosing = (pool.submit(workers.timed, diagnostics.diagnose_all, articles,
                                   predictions, finish_reasons) if pool else None)
-        covering = (pool.submit(scoring.coverage_of, list(dict.fromkeys(
-            [r for refs in references for r in refs] + predictions))) if pool else None)
-        pending = scoring.start_scoring(references=references, predictions=predictions,
-                                        spec=rouge, engine=engine, seed=seed, pool=pool)
+        per_doc, confirm_scores = scoring.score_batch_then_check(
+            references=references, predictions=predictions, spec=rouge, engine=engine,
+            seed=seed, pool=pool)
         diagnosed, diagnostics_s = (diagnosing.result() if diagnosing else workers.timed(
             diagnostics.diagnose_all, articles, predictions, finish_reasons))
-        t_diag = time.perf_counter()
         scored = [scoring.sentence_lines(g.prediction) for g in generations]
-        diagnosed_dicts = [
-            diag.with_summary_sentences(len(lines.split("\n")) if lines else 0).as_dict()
-            for diag, lines in zip(diagnosed, scored, strict=True)]
-        diagnostic_means = aggregate_diagnostics(diagnosed_dicts, seed)
-        diagnostics_s += time.perf_counter() - t_diag
+        diagnosed = [diag.with_summary_sentences(len(lines.split("\n")) if lines else 0)
+                     for diag, lines in zip(diagnosed, scored, strict=True)]
+        t_diag = time.perf_counter()
         documents = tuple(
-            DocumentResult(ex.id, gen, ex.references, scores, lines, diag)
-            for ex, gen, scores, lines, diag in zip(examples, generations, pending.scores(),
-                                                    scored, diagnosed_dicts, strict=True))
-        if covering:
-            scoring.remember_coverage(covering.result())
+            DocumentResult(ex.id, gen, ex.references, scores, lines, diag.as_dict())
+            for ex, gen, scores, lines, diag in zip(examples, generations, per_doc, scored,
+                                                    diagnosed, strict=True))
+        diagnostic_means = aggregate_diagnostics(documents, seed)
+        diagnostics_s += time.perf_counter() - t_diag
         derived = tally(documents, rouge, seed)
-        pending.confirm()
+        confirm_scores()
     t2 = time.perf_counter()
 
     spec = {
@@ -191,13 +186,14 @@ def rouge155_block(documents: Sequence[DocumentResult], rouge: RougeSpec
     return rouge155.printed_block([d.scores for d in documents], rouge.rouge155_flags)
 
 
-def aggregate_diagnostics(per_document: Sequence[Mapping[str, Any] | None], seed: int
+def aggregate_diagnostics(documents: Sequence[DocumentResult], seed: int
                           ) -> dict[str, Interval]:
     """Each diagnostic's exact mean and bootstrap interval over the documents where it is
     defined (compression of an empty summary is not)."""
     columns = {}
     for name in diagnostics.MEASURES:
-        values = [d[name] for d in per_document if d is not None and d.get(name) is not None]
+        values = [d.diagnostics[name] for d in documents
+                  if d.diagnostics is not None and d.diagnostics.get(name) is not None]
         if values:
             columns[name] = values
     return stats.mean_intervals(columns, seed=seed)

@@ -175,47 +175,37 @@ def score_batch(*, references: Sequence[Sequence[str]], predictions: Sequence[st
     With a ``pool`` of helper processes (``workers.py``), they share the sentence
     splitting and run the check.
     """
-    pending = start_scoring(references=references, predictions=predictions, spec=spec,
-                            engine=engine, check_sample=check_sample, seed=seed, pool=pool)
-    scores = pending.scores()
-    pending.confirm()
+    scores, confirm = score_batch_then_check(
+        references=references, predictions=predictions, spec=spec, engine=engine,
+        check_sample=check_sample, seed=seed, pool=pool)
+    confirm()
     return scores
 
 
-@dataclass(frozen=True)
-class PendingScores:
-    """Scores on their way, so the caller can work meanwhile: ``scores()`` waits for the
-    fast path (scoring in a thread: rouge-score-rs releases the GIL), ``confirm()``
-    for the rouge-score check (in a helper process) and raises ``ScoringMismatchError``
-    on any difference. Call ``confirm()`` before anything is written."""
-
-    scores: Callable[[], list[dict[str, Score]]]
-    confirm: Callable[[], None]
-
-
-def start_scoring(*, references: Sequence[Sequence[str]], predictions: Sequence[str],
-                  spec: RougeSpec, engine: Engine = "auto", check_sample: int = 64,
-                  seed: int = 0, pool: Executor | None = None) -> PendingScores:
-    """``score_batch``, returning once the sentences are split (see ``PendingScores``)."""
+def score_batch_then_check(*, references: Sequence[Sequence[str]],
+                           predictions: Sequence[str], spec: RougeSpec,
+                           engine: Engine = "auto", check_sample: int = 64, seed: int = 0,
+                           pool: Executor | None = None
+                           ) -> tuple[list[dict[str, Score]], Callable[[], None]]:
+    """``score_batch``, with the rouge-score check left running in ``pool`` so the
+    caller can go on (diagnostics, aggregates) on this core meanwhile. The returned
+    function waits for the check and raises ``ScoringMismatchError`` on any
+    difference: call it before anything is written."""
     if len(references) != len(predictions):
         raise ValueError(f"{len(references)} reference sets but {len(predictions)} predictions")
     if spec.implementation == "rouge155":
         from sumbench import rouge155
 
-        done = rouge155.score_run(references=references, predictions=predictions,
-                                  flags=spec.rouge155_flags)
-        return PendingScores(lambda: done, _nothing_to_check)
+        return rouge155.score_run(references=references, predictions=predictions,
+                                  flags=spec.rouge155_flags), _nothing_to_check
     fast = _fast_scorer(spec) if engine != "reference" else None
     if fast is None:
         if engine == "fast":
             raise SumbenchError("the fast ROUGE engine (rouge-score-rs) is not installed")
         scorer = _reference_scorer(spec)
         targets = [[sentence_lines(r) for r in refs] for refs in references]
-        done = [_apply_policy([scorer.score(t, sentence_lines(p)) for t in ts], spec)
-                for ts, p in zip(targets, predictions, strict=True)]
-        return PendingScores(lambda: done, _nothing_to_check)
-
-    from concurrent.futures import ThreadPoolExecutor
+        return [_apply_policy([scorer.score(t, sentence_lines(p)) for t in ts], spec)
+                for ts, p in zip(targets, predictions, strict=True)], _nothing_to_check
 
     raw_targets = [r for refs in references for r in refs]
     raw_preds = [p for refs, p in zip(references, predictions, strict=True) for _ in refs]
@@ -226,22 +216,17 @@ def start_scoring(*, references: Sequence[Sequence[str]], predictions: Sequence[
     # submitted after the splitting, so the helpers split first and check while this
     # process scores and aggregates
     checked = pool.submit(reference_scores, spec, pairs) if pool and pairs else None
-    thread = ThreadPoolExecutor(max_workers=1)
-    fast_scores = thread.submit(fast.score_batch, flat_targets, flat_preds)
-    thread.shutdown(wait=False)  # the thread ends when the scores are done
-
-    def scores() -> list[dict[str, Score]]:
-        flat, results, start = fast_scores.result(), [], 0
-        for refs in references:
-            results.append(_apply_policy(flat[start:start + len(refs)], spec))
-            start += len(refs)
-        return results
+    flat = fast.score_batch(flat_targets, flat_preds)
 
     def confirm() -> None:
         expected = checked.result() if checked else reference_scores(spec, pairs)
-        _compare_sample(fast_scores.result(), chosen, expected, flat_preds, spec)
+        _compare_sample(flat, chosen, expected, flat_preds, spec)
 
-    return PendingScores(scores, confirm)
+    results, start = [], 0
+    for refs in references:
+        results.append(_apply_policy(flat[start:start + len(refs)], spec))
+        start += len(refs)
+    return results, confirm
 
 
 def _nothing_to_check() -> None:
@@ -294,39 +279,16 @@ def unicode_tokens(text: str) -> int:
     return len(UnicodeTokenizer().tokenize(text))
 
 
-_LOW_COVERAGE: dict[str, bool] = {}  # low_coverage's memo, also filled by a helper
-
-
+@functools.lru_cache(maxsize=65536)
 def low_coverage(text: str, threshold: float = 0.5) -> bool:
     """True when the default tokenizer keeps under ``threshold`` of the words in ``text``.
 
     That happens with non-Latin scripts: rouge-score's tokenizer drops every letter
-    outside a-z, so such text scores near 0 whatever its quality. Memoised (at the
-    default threshold): each reference is checked once, not once per system that
-    summarised its article.
+    outside a-z, so such text scores near 0 whatever its quality. Memoised: each
+    reference is checked once, not once per system that summarised its article.
     """
-    if threshold != 0.5:
-        return _low_coverage(text, threshold)
-    low = _LOW_COVERAGE.get(text)
-    if low is None:
-        low = _LOW_COVERAGE[text] = _low_coverage(text, threshold)
-    return low
-
-
-def _low_coverage(text: str, threshold: float) -> bool:
     words = unicode_tokens(text)
     return words > 0 and default_tokens(text) < threshold * words
-
-
-def coverage_of(texts: Sequence[str]) -> dict[str, bool]:
-    """``low_coverage`` of each distinct text: run in a helper, then ``remember``-ed."""
-    return {text: _low_coverage(text, 0.5) for text in dict.fromkeys(texts)}
-
-
-def remember_coverage(known: dict[str, bool]) -> None:
-    if len(_LOW_COVERAGE) > 65536:
-        _LOW_COVERAGE.clear()
-    _LOW_COVERAGE.update(known)
 
 
 def coverage_warnings(ids: Sequence[str], references: Sequence[Sequence[str]],

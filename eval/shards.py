@@ -118,8 +118,7 @@ def merge(runs: Sequence[tuple[Path, RunResult]], argv: list[str]) -> RunResult:
     return RunResult(spec=spec, versions=first.versions, documents=documents,
                      signature=str(signature.from_spec(spec, first.versions)),
                      timings=_merged_timings(runs),
-                     diagnostics=run.aggregate_diagnostics(
-                         [d.diagnostics for d in documents], seed),
+                     diagnostics=run.aggregate_diagnostics(documents, seed),
                      **run.tally(documents, rouge, seed))
 
 

@@ -22,7 +22,6 @@ T = TypeVar("T")
 
 MAX_WORKERS = 8
 ENV_VAR = "SUMBENCH_WORKERS"
-NICENESS = 5  # helpers yield the CPU to the process that waits for them
 MIN_TEXTS = 400  # texts to split below which the work stays in this process
 _allowed = False
 
@@ -68,8 +67,6 @@ def _init_worker() -> None:
     inside ``try: ... except ImportError`` for features the cross-check never calls;
     blocking scipy saves each helper 0.4 s of import. No helper task uses scipy."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(os, "nice"):
-        os.nice(NICENESS)
     sys.modules.setdefault("scipy", None)  # type: ignore[arg-type]
 
 
