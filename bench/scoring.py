@@ -1,7 +1,7 @@
 """Scoring speed on SummEval: a plain rouge-score loop vs sumbench's checked fast path,
 and vs the whole command in a fresh process.
 
-    python bench/scoring.py [--docs 100] [--repeats 3]
+    python bench/scoring.py [--docs 100] [--repeats 5]
 
 SummEval: 100 articles x 16 systems = 1,600 summaries x 11 references, ROUGE-1/2/L/Lsum,
 stemmed, score_multi. Both sides get the same sentence-split texts; the script asserts
@@ -28,7 +28,7 @@ DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "summeva
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--docs", type=int, default=100)
-    parser.add_argument("--repeats", type=int, default=3,
+    parser.add_argument("--repeats", type=int, default=5,
                         help="runs of the whole command (this machine is noisy: median)")
     args = parser.parse_args()
     rows = [json.loads(line) for line in DATA.read_text().splitlines()][: args.docs]
