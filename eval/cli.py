@@ -31,6 +31,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 # Options that take one of a few values: the CLI refuses anything else before any work.
 SummarizerName = Literal[tuple(REGISTRY)]  # type: ignore[valid-type]
 CompileMode = Literal[defaults.COMPILE_MODES]  # type: ignore[valid-type]
+QuantizeMode = Literal[defaults.QUANTIZE_MODES]  # type: ignore[valid-type]
 Dtype = Literal[defaults.DTYPES]  # type: ignore[valid-type]
 TokenizerName = Literal[defaults.TOKENIZERS]  # type: ignore[valid-type]
 MultiReference = Literal[defaults.MULTI_REFERENCE]  # type: ignore[valid-type]
@@ -100,6 +101,10 @@ def run(
              "pays off (see bench/README.md).")] = "auto",
     device: Annotated[str, typer.Option(help=defaults.DEVICES_HELP + ".")] = "auto",
     dtype: Annotated[Dtype, typer.Option(help="auto: bf16 on GPU, fp32 on CPU.")] = "auto",
+    quantize: Annotated[QuantizeMode, typer.Option(
+        help="int8: dynamic int8 matmuls on CPU (faster; changes the outputs, so scores "
+             "are not the fp32 model's: it is recorded in the signature as quant:int8).")
+    ] = "none",
     seed: Annotated[int, typer.Option(help="Seed for generation and the bootstrap.")
                     ] = defaults.SEED,
     stemmer: Annotated[bool, typer.Option("--stemmer/--no-stemmer",
@@ -189,7 +194,8 @@ def run(
             revision=revision, prompt=prompt_text, system_prompt=system_prompt,
             max_new_tokens=max_new_tokens, num_beams=num_beams,
             max_input_tokens=max_input_tokens, batch_size=batch_size, compile=compile,
-            device=device, dtype=dtype, seed=seed, stemmer=stemmer, tokenizer=tokenizer,
+            device=device, dtype=dtype, quantize=quantize, seed=seed, stemmer=stemmer,
+            tokenizer=tokenizer,
             multi_reference=multi_reference, rouge_types=rouge_types,
             rouge_engine=rouge_engine, rouge_impl=rouge_impl, rouge155_flags=rouge155_flags,
             out=out or _default_out(summarizer), cache=cache,

@@ -146,6 +146,10 @@ def compare_runs(base: RunResult, new: RunResult, *,
             + ". Re-run with the same suite and ROUGE settings, or pass --force")
     if problems:
         notes += [f"compared with --force although {p}" for p in problems]
+    quant = (Signature.parse(base.signature).quant, Signature.parse(new.signature).quant)
+    if quant[0] != quant[1]:
+        notes.append(f"the models ran with different weights: quant:{quant[0]} (base) vs "
+                     f"quant:{quant[1]} (new), so this measures the quantization too")
     new_by_id = {d.id: d for d in new.documents}
     pairs = [(b, new_by_id[b.id]) for b in base.documents if b.id in new_by_id]
     if not pairs:

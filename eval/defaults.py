@@ -28,6 +28,7 @@ TOP_DROPS = 5  # compare: how many of the largest drops to list
 DEVICES_HELP = "auto, cpu, cuda, cuda:N"
 DTYPES = ("auto", "float32", "fp32", "bfloat16", "bf16", "float16", "fp16")
 COMPILE_MODES = ("auto", "on", "off")
+QUANTIZE_MODES = ("none", "int8")  # int8: dynamic int8 matmuls (CPU), never the default
 TOKENIZERS = ("default", "unicode")
 MULTI_REFERENCE = ("max", "mean")
 ROUGE_ENGINES = ("auto", "fast", "reference")

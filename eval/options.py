@@ -36,6 +36,7 @@ class RunOptions:
     compile: str = "auto"
     device: str = "auto"
     dtype: str = "auto"
+    quantize: str = "none"
     seed: int = defaults.SEED
     stemmer: bool = True
     tokenizer: str = "default"
@@ -76,6 +77,7 @@ class RunOptions:
         check_choice("summarizer", self.summarizer, tuple(REGISTRY))
         check_choice("dtype", self.dtype, defaults.DTYPES)
         check_choice("compile", self.compile, defaults.COMPILE_MODES)
+        check_choice("quantize", self.quantize, defaults.QUANTIZE_MODES)
         check_choice("tokenizer", self.tokenizer, defaults.TOKENIZERS)
         check_choice("multi_reference", self.multi_reference, defaults.MULTI_REFERENCE)
         check_choice("rouge_engine", self.rouge_engine, defaults.ROUGE_ENGINES)
@@ -106,7 +108,7 @@ class RunOptions:
                     "max_retries": defaults.API_MAX_RETRIES}
         in_process_only = {"num_beams": defaults.NUM_BEAMS, "max_input_tokens": None,
                            "batch_size": None, "revision": None, "compile": "auto",
-                           "device": "auto", "dtype": "auto"}
+                           "device": "auto", "dtype": "auto", "quantize": "none"}
         if self.summarizer != "api":
             for name, default in api_only.items():
                 if getattr(self, name) != default:

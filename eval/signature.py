@@ -8,6 +8,8 @@ printed with every results table, as sacrebleu prints one with every BLEU.
 ``compare`` reads the fields back: runs whose ROUGE implementation, types, stemmer,
 tokenizer, splitter, multi-reference policy or references differ are not comparable.
 The version, aggregation and seed are shown but do not change per-document scores.
+``quant`` says how the model ran (int8 weights or not): comparing such runs is how the
+quantization is measured, so it does not block ``compare``, which notes it.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class Signature:
     agg: str  # aggregate: exact mean + bootstrap level, resamples and seed
     refs: str  # the first 12 hex digits of the digest over document ids and references
     diag: str = "none"  # the diagnostics' definitions (diagnostics.VERSION); none before them
+    quant: str = "none"  # the model's weights as run: int8 (--quantize) or none
 
     def __str__(self) -> str:
         return "|".join(f"{f.name}:{getattr(self, f.name)}" for f in fields(self))
@@ -80,4 +83,5 @@ def from_spec(spec: dict, versions: dict) -> Signature:
         agg=f"mean+boot{level}%-{aggregation['n_resamples']}-seed{aggregation['seed']}",
         refs=str(spec["document_ids_and_references_sha256"])[:12],
         diag=str(spec.get("diagnostics", {}).get("version", "none")),
+        quant=str((spec.get("generation") or {}).get("quantize", "none")),
     )

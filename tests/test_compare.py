@@ -17,6 +17,7 @@ from sumbench.references import load_jsonl
 from sumbench.run import evaluate
 from sumbench.runio import write_run
 from sumbench.scoring import RougeSpec
+from sumbench.signature import Signature
 from sumbench.summarizers.baselines import PredictionsSummarizer
 
 from .conftest import CNNDM
@@ -261,3 +262,17 @@ def test_diagnostics_of_another_definition_are_refused(system_runs):
     with pytest.raises(IncomparableRunsError, match="diagnostics differ in definition"):
         compare_runs(system_runs["bart"], older, metrics="density")
     assert compare_runs(system_runs["bart"], older).metrics  # ROUGE is still comparable
+
+
+def test_an_int8_run_compares_with_an_fp32_run_and_says_so(system_runs):
+    """quant:int8 does not block compare (that is how the quantization is measured),
+    but the comparison notes it, and an older signature without the field reads none."""
+    assert system_runs["pgn"].signature.endswith("|quant:none")
+    int8 = replace(system_runs["pgn"], signature=system_runs["pgn"].signature.replace(
+        "quant:none", "quant:int8"))
+    c = compare_runs(system_runs["bart"], int8)
+    assert any("quant:none (base) vs quant:int8 (new)" in note for note in c.notes)
+    assert not any("quant" in note for note in compare_runs(system_runs["bart"],
+                                                              system_runs["pgn"]).notes)
+    older = system_runs["pgn"].signature.replace("|quant:none", "")
+    assert Signature.parse(older).quant == "none"

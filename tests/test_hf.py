@@ -443,3 +443,51 @@ def test_a_device_torch_would_reject_is_refused_when_settings_are_built():
     with pytest.raises(SettingError, match="`device` must be auto, cpu, cuda, cuda:N; got 'gpu'"):
         GenerationSettings(device="gpu")
     assert GenerationSettings(device="cuda:1").device == "cuda:1"
+
+
+def test_int8_quantizes_every_linear_layer_and_is_recorded(tiny_causal: Path):
+    """--quantize int8: the matmuls run as dynamic int8, the run still works end to end,
+    it is never cached (an output depends on its batch), and describe() records it."""
+    import torch
+
+    fp32 = _built(tiny_causal)
+    int8 = _built(tiny_causal, quantize="int8")
+    assert int8.fingerprint() is None and fp32.fingerprint() is not None
+    out = int8.summarize(_examples())
+    assert [g.id for g in out] == ["d0", "d1", "d2"] and all(g.output_tokens for g in out)
+    from torch.ao.nn.quantized.dynamic import Linear as DynamicInt8Linear
+
+    modules = list(int8._model.modules())
+    assert sum(isinstance(m, DynamicInt8Linear) for m in modules) > 5
+    assert not any(isinstance(m, torch.nn.Linear) for m in modules)
+    assert int8.describe()["generation"]["quantize"] == "int8"
+    fp32.load()
+    assert any(isinstance(m, torch.nn.Linear) for m in fp32._model.modules())
+
+
+def test_fingerprint_without_quantization_is_what_it_was(tiny_causal: Path):
+    """Adding the option must not invalidate the response caches of earlier runs: the
+    key of an unquantized run is computed without the new field."""
+    import hashlib
+
+    from sumbench.summarizers.hf import CLEANUP_VERSION
+
+    summarizer = _built(tiny_causal)
+    settings = {k: v for k, v in summarizer.settings.__dict__.items()
+                if k not in ("batch_size", "compile", "quantize")}
+    settings.update(device="cpu", dtype="torch.float32")
+    payload = {"weights": summarizer.model_ref.weights_sha256, "settings": settings,
+               "cleanup": CLEANUP_VERSION}
+    assert summarizer.fingerprint() == hashlib.sha256(
+        json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+@pytest.mark.parametrize(("settings", "message"), [
+    ({"device": "cuda"}, "runs on CPU only"),
+    ({"dtype": "bfloat16"}, "quantizes float32 weights"),
+    ({"quantize": "int4"}, "int4"),
+])
+def test_int8_is_refused_where_it_cannot_run(tiny_causal: Path, settings, message):
+    with pytest.raises(SettingError, match=message):
+        HFSummarizer(resolve_model(str(tiny_causal)),
+                     GenerationSettings(**{"quantize": "int8", **settings}))

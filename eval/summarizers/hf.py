@@ -55,6 +55,7 @@ class GenerationSettings:
     compile: str = "auto"  # CUDA only: static KV cache + torch.compile; see COMPILE_MIN_DOCS
     device: str = "auto"
     dtype: str = "auto"
+    quantize: str = "none"  # int8: dynamic int8 matmuls on CPU; see _quantize
     seed: int = defaults.SEED
     prompt: str = defaults.PROMPT
     system_prompt: str | None = None
@@ -66,6 +67,7 @@ class GenerationSettings:
             check_at_least(name, getattr(self, name))
         check_choice("compile", self.compile, defaults.COMPILE_MODES)
         check_choice("dtype", self.dtype, defaults.DTYPES)
+        check_choice("quantize", self.quantize, defaults.QUANTIZE_MODES)
         check_device("device", self.device)
 
 
@@ -86,6 +88,26 @@ def _resolve_dtype(dtype: str, device: str) -> Any:
             "bf16": torch.bfloat16, "float16": torch.float16, "fp16": torch.float16}[dtype]
 
 
+def _quantize_int8(model: Any) -> Any:
+    """Every ``nn.Linear`` (the LM head too) as a dynamically quantized int8 matmul:
+    weights int8 per output channel, activations quantized per call (torch's x86
+    kernels). Embeddings and norms stay float32. Per-channel weights kept more of the
+    fp32 scores than per-tensor ones, and quantizing the LM head too more than leaving
+    it in fp32 (bench/README.md). torch marks ``torch.ao.quantization`` deprecated in
+    favour of torchao, but it is in the pinned torch 2.13 and needs no other package;
+    its warnings are silenced here."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+        return quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig},
+                                dtype=torch.qint8)
+
+
 class HFSummarizer:
     """A transformers model, loaded lazily on the first batch."""
 
@@ -103,6 +125,13 @@ class HFSummarizer:
         self.batch_size = settings.batch_size or (
             CUDA_BATCH_SIZE if self.device.startswith("cuda") else CPU_BATCH_SIZE)
         self.compiled = False  # decided per run by plan()
+        if settings.quantize != "none":
+            if self.device != "cpu":
+                raise SettingError("quantize", f"{settings.quantize} (dynamic int8 matmuls) "
+                                   f"runs on CPU only, not on {self.device}")
+            if _resolve_dtype(settings.dtype, self.device) != _resolve_dtype("fp32", "cpu"):
+                raise SettingError("quantize", f"{settings.quantize} quantizes float32 "
+                                   f"weights; drop --dtype {settings.dtype}")
         self._frame: tuple[str | None, str] | None = None
         self._model: Any = None
         self._tokenizer: Any = None
@@ -116,7 +145,7 @@ class HFSummarizer:
             max_new_tokens=options.max_new_tokens, num_beams=options.num_beams,
             max_input_tokens=options.max_input_tokens, batch_size=options.batch_size,
             compile=options.compile, device=options.device, dtype=options.dtype,
-            seed=options.seed, prompt=options.prompt or defaults.PROMPT,
+            quantize=options.quantize, seed=options.seed, prompt=options.prompt or defaults.PROMPT,
             system_prompt=options.system_prompt)
         resolved = resolve_model(options.model, trust_remote_code=options.trust_remote_code,
                                  allow_pickle=options.allow_pickle, revision=options.revision)
@@ -134,15 +163,20 @@ class HFSummarizer:
             self.settings.compile == "on" or (self.settings.compile == "auto" and worth_it))
 
     # -- identity -------------------------------------------------------------------
-    def fingerprint(self) -> str:
+    def fingerprint(self) -> str | None:
         """Cache key part: same weights, settings, prompt and cleanup give the same output.
 
         Batch size is left out on purpose (it only changes padding), so a resumed run
-        may use another batch size and still reuse finished documents.
+        may use another batch size and still reuse finished documents. An int8 run is
+        not cached (None): its activations are quantized with one scale per call, so a
+        document's output depends on which documents share its decode batch.
         """
+        if self.settings.quantize != "none":
+            return None
         settings = asdict(self.settings)
         settings.pop("batch_size")
         settings.pop("compile")
+        settings.pop("quantize")  # keys of runs made before the option stay valid
         settings["device"] = self.device.split(":")[0]
         settings["dtype"] = str(_resolve_dtype(self.settings.dtype, self.device))
         payload = {"weights": self.model_ref.weights_sha256, "settings": settings,
@@ -197,6 +231,8 @@ class HFSummarizer:
         except (OSError, ValueError) as err:
             raise ModelError(f"{path}: could not load the model: {str(err)[:400]}") from None
         self._model.to(self.device).eval()
+        if self.settings.quantize == "int8":
+            self._model = _quantize_int8(self._model)
         tok = self._tokenizer
         if tok.pad_token_id is None:
             tok.pad_token = tok.eos_token
