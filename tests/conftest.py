@@ -121,3 +121,21 @@ def tiny_seq2seq(tmp_path_factory: pytest.TempPathFactory) -> Path:
     BartForConditionalGeneration(config).save_pretrained(path)
     tok.save_pretrained(path)
     return path
+
+
+def fast_scorer_off_at(pair: int):
+    """A stand-in fast ROUGE path that is rouge-score itself except for one pair's F1,
+    1e-12 off: what the per-run check must catch."""
+    from rouge_score import rouge_scorer
+
+    from sumbench.scoring import ROUGE_TYPES
+
+    class OffByAHair:
+        def score_batch(self, targets, predictions):
+            real = rouge_scorer.RougeScorer(list(ROUGE_TYPES)).score
+            out = [real(t, p) for t, p in zip(targets, predictions, strict=True)]
+            out[pair] = {k: type(v)(v.precision, v.recall, v.fmeasure + 1e-12)
+                         for k, v in out[pair].items()}
+            return out
+
+    return OffByAHair()

@@ -13,6 +13,8 @@ from sumbench.records import Score
 from sumbench.scoring import RougeSpec, score, score_batch
 from sumbench.text import sentence_lines
 
+from .conftest import fast_scorer_off_at
+
 NO_STEM = RougeSpec(use_stemmer=False)
 
 
@@ -107,15 +109,7 @@ def test_batch_equals_rouge_score_on_real_data(cnndm_rows):
 
 
 def test_fast_path_mismatch_fails_loudly(monkeypatch):
-    class Broken:
-        def score_batch(self, targets, predictions):
-            real = rouge_scorer.RougeScorer(list(scoring.ROUGE_TYPES)).score
-            out = [real(t, p) for t, p in zip(targets, predictions, strict=True)]
-            out[0] = {k: type(v)(v.precision, v.recall, v.fmeasure + 1e-12)
-                      for k, v in out[0].items()}
-            return out
-
-    monkeypatch.setattr(scoring, "_fast_scorer", lambda spec: Broken())
+    monkeypatch.setattr(scoring, "_fast_scorer", lambda spec: fast_scorer_off_at(0))
     with pytest.raises(ScoringMismatchError, match="pair #0"):
         score_batch(references=[["a b c"]], predictions=["a b"], spec=RougeSpec(use_stemmer=False))
 

@@ -9,13 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from rouge_score import rouge_scorer
 
 from sumbench import scoring, text, workers
 from sumbench.errors import ScoringMismatchError, SumbenchError
 from sumbench.scoring import RougeSpec, score_batch
 
-from .conftest import SUMMEVAL, read_jsonl
+from .conftest import SUMMEVAL, fast_scorer_off_at, read_jsonl
 
 
 def _summeval_texts(articles: int) -> list[str]:
@@ -36,15 +35,7 @@ def test_sentences_split_in_helpers_equal_those_split_here():
 def test_the_check_in_a_helper_still_catches_a_wrong_fast_score(monkeypatch):
     """The helper imports rouge-score afresh, so the fast path patched here is checked
     against the real thing."""
-    class Broken:
-        def score_batch(self, targets, predictions):
-            real = rouge_scorer.RougeScorer(list(scoring.ROUGE_TYPES)).score
-            out = [real(t, p) for t, p in zip(targets, predictions, strict=True)]
-            out[3] = {k: type(v)(v.precision, v.recall, v.fmeasure + 1e-12)
-                      for k, v in out[3].items()}
-            return out
-
-    monkeypatch.setattr(scoring, "_fast_scorer", lambda spec: Broken())
+    monkeypatch.setattr(scoring, "_fast_scorer", lambda spec: fast_scorer_off_at(3))
     refs = [["a b c", "a d"], ["x y"], ["p q r"]]
     with workers.pool(1) as pool, pytest.raises(ScoringMismatchError, match="pair #3"):
         score_batch(references=refs, predictions=["a b", "x", "p r"],
