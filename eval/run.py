@@ -104,6 +104,7 @@ def evaluate(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSp
     """The whole job for one suite and one summarizer."""
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     t0 = time.perf_counter()
+    workers.requested()  # a bad SUMBENCH_WORKERS fails now, not after generation
     summarizer.plan(len(examples))
     chunk = chunk_size or summarizer.batch_size or max(len(examples), 1)
     generations = generate_all(examples, summarizer, chunk_size=chunk,

@@ -43,20 +43,29 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
+def requested() -> int | None:
+    """``SUMBENCH_WORKERS`` as a number, None when unset; a bad value is an error (a run
+    checks it before it generates anything)."""
+    chosen = os.environ.get(ENV_VAR, "").strip()
+    if not chosen:
+        return None
+    if not chosen.isdigit():
+        from sumbench.errors import SumbenchError
+
+        raise SumbenchError(f"{ENV_VAR}={chosen!r}: give a whole number of helper "
+                            "processes (0 for none)")
+    return min(int(chosen), MAX_WORKERS)
+
+
 def useful_workers(texts_to_split: int) -> int:
     """How many helper processes are worth starting for this much splitting: none on
     one CPU, for a small batch, or where the caller has not allowed them.
     ``SUMBENCH_WORKERS=N`` sets the number (0: none) for a big batch."""
+    chosen = requested()
     if not _allowed or texts_to_split < MIN_TEXTS:
         return 0
-    chosen = os.environ.get(ENV_VAR, "").strip()
-    if chosen:
-        if not chosen.isdigit():
-            from sumbench.errors import SumbenchError
-
-            raise SumbenchError(f"{ENV_VAR}={chosen!r}: give a whole number of helper "
-                                "processes (0 for none)")
-        return min(int(chosen), MAX_WORKERS)
+    if chosen is not None:
+        return chosen
     cpus = cpu_count()
     return min(cpus, MAX_WORKERS) if cpus >= 2 else 0
 

@@ -52,8 +52,9 @@ def test_helpers_start_only_where_allowed_and_worth_it(monkeypatch):
     monkeypatch.setenv(workers.ENV_VAR, "0")
     assert workers.useful_workers(10_000) == 0
     monkeypatch.setenv(workers.ENV_VAR, "two")
-    with pytest.raises(SumbenchError, match="SUMBENCH_WORKERS='two'"):
-        workers.useful_workers(10_000)
+    for texts in (10_000, 1):  # refused even where no helper would start
+        with pytest.raises(SumbenchError, match="SUMBENCH_WORKERS='two'"):
+            workers.useful_workers(texts)
 
 
 def _run(tmp_path: Path, name: str, helpers: int, suite: Path, preds: Path) -> Path:
