@@ -17,6 +17,7 @@ Speculation pays only where tokens per step exceed the step-cost ratio T-step / 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import time
 from pathlib import Path
@@ -76,6 +77,9 @@ def step_cost(batch: int, cache_len: int) -> None:
         model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32,
                                                      attn_implementation=attention).eval()
         config = model.config
+        # transformers 5.2x renamed past_key_values to cache (as in summarizers/hf.py)
+        cache_kwarg = ("cache" if "cache" in inspect.signature(model.forward).parameters
+                       else "past_key_values")
         head_dim = (getattr(config, "head_dim", None)
                     or config.hidden_size // config.num_attention_heads)
         base = None
@@ -95,8 +99,8 @@ def step_cost(batch: int, cache_len: int) -> None:
                     start = time.perf_counter()
                     model(input_ids=torch.randint(0, 1000, (batch, t)),
                           position_ids=torch.arange(c, c + t).expand(batch, t),
-                          attention_mask=mask, past_key_values=cache,
-                          cache_position=torch.arange(c, c + t), use_cache=True)
+                          attention_mask=mask, cache_position=torch.arange(c, c + t),
+                          use_cache=True, **{cache_kwarg: cache})
                     times.append(time.perf_counter() - start)
                     c += t
             ms = 1000 * sorted(times)[len(times) // 2]
