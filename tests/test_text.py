@@ -77,6 +77,21 @@ def test_quick_abbreviation_search_equals_pysbd_on_hand_made_cases(text: str):
     assert segment(text) == _pysbd(text)
 
 
+@pytest.mark.parametrize("text", [
+    "Do this: 1. Buy milk. 2. Walk the dog. 3. Sleep.",
+    "Options a. apples b. bears c. cats are listed. Then more.",
+    "Choose (a) one (b) two or (c) three. Done.",
+    "Roman i. first ii. second iii. third. End.",
+    "Step 1) go 2) stop 3) wait. Finally.",
+    "A marker \u2668 here. And \u261d there. End.",
+    "- 1. dash list - 2. second item. Last.",
+    "It grew in 2014. Then 5. More came. x. y.",
+    "Numbers 10. and 11. in a row. Also 7.) odd.",
+])
+def test_list_pass_is_skipped_only_where_it_changes_nothing(text: str):
+    assert segment(text) == _pysbd(text)
+
+
 def test_quick_abbreviation_search_equals_pysbd_on_generated_text():
     """Every pysbd abbreviation, in three spellings, at a word start or inside a word,
     followed by each kind of character pysbd's rules look at."""
@@ -86,7 +101,8 @@ def test_quick_abbreviation_search_equals_pysbd_on_generated_text():
 
     rng = random.Random(7)
     abbreviations = sorted(English.Abbreviation.ABBREVIATIONS)
-    followers = [". The", ". the", ". 5", ". (", ".:3", ".-", ". I'm", ".,", " x.", "."]
+    followers = [". The", ". the", ". 5", ". (", ".:3", ".-", ". I'm", ".,", " x.", ".",
+                 " 1. a", " 2. b", " a) c", " (b) d", " ii. e", ") f", " - 3. g"]
     glue = [" ", "  ", "\t", "\u00a0", "", "-", "\n"]
     checked = 0
     for _ in range(400):
