@@ -36,9 +36,12 @@ def _processor() -> Any:
     from pysbd.processor import Processor
     from pysbd.utils import Text
 
+    order = _abbreviation_order(English.Abbreviation.ABBREVIATIONS)
+    numbered_list = re.compile(ListItemReplacer.NUMBERED_LIST_REGEX_1)
+
     class QuickAbbreviations(English.AbbreviationReplacer):  # type: ignore[name-defined,misc]
         def search_for_abbreviations_in_string(self, text: str) -> str:
-            return _quick_abbreviation_search(self, text)
+            return _quick_abbreviation_search(self, text, order)
 
     class QuickProcessor(Processor):  # type: ignore[misc]
         def abbreviations_replacer(self) -> Any:
@@ -50,7 +53,7 @@ def _processor() -> Any:
             if not self.text:
                 return self.text
             self.text = self.text.replace("\n", "\r")
-            if _may_hold_list(self.text, ListItemReplacer):
+            if _may_hold_list(self.text, numbered_list):
                 self.text = ListItemReplacer(self.text).add_line_break()
             self.replace_abbreviations()
             self.replace_numbers()
@@ -69,7 +72,7 @@ _LETTER_ITEM = re.compile(r"(?:^|(?<=\s))[a-z](?=\.)")
 _NUMBER_ITEM_HINT = re.compile(r"\d\.[\s)]")  # what every NUMBERED_LIST_REGEX_1 match needs
 
 
-def _may_hold_list(text: str, lists: Any) -> bool:
+def _may_hold_list(text: str, numbered_list: re.Pattern[str]) -> bool:
     """False only where pysbd's ``ListItemReplacer.add_line_break`` cannot change the
     text. Each of its passes needs one of these: a single letter at a word start before
     a period (lettered and roman lists with periods), a ")" (every list with parens), a
@@ -79,18 +82,19 @@ def _may_hold_list(text: str, lists: Any) -> bool:
     return bool(")" in text or "\u2668" in text or "\u261d" in text
                 or _LETTER_ITEM.search(text)
                 or (_NUMBER_ITEM_HINT.search(text)
-                    and re.search(lists.NUMBERED_LIST_REGEX_1, text)))
+                    and numbered_list.search(text)))
 
 
 _WHITESPACE = re.compile(r"\s")  # what the regex \s in pysbd's patterns matches
 _WORD_BEFORE_PERIOD = re.compile(r" ([^ .]+)\.")
 
 
-@functools.lru_cache(maxsize=4)
-def _abbreviation_order(abbreviations: tuple[str, ...]) -> tuple[list[tuple[int, str]],
-                                                                   dict[str, list[int]]]:
+AbbreviationOrder = tuple[list[tuple[int, str]], dict[str, list[int]]]
+
+
+def _abbreviation_order(abbreviations: Sequence[str]) -> AbbreviationOrder:
     """pysbd's abbreviations, stripped: those with a period inside with their place in
-    the list, and each of the others with its place(s)."""
+    the list, and each of the others with its place(s). Built once, in ``_processor``."""
     dotted, plain = [], {}
     for place, abbr in enumerate(abbreviations):
         stripped = abbr.strip()
@@ -101,7 +105,7 @@ def _abbreviation_order(abbreviations: tuple[str, ...]) -> tuple[list[tuple[int,
     return dotted, plain
 
 
-def _quick_abbreviation_search(replacer: Any, text: str) -> str:
+def _quick_abbreviation_search(replacer: Any, text: str, order: AbbreviationOrder) -> str:
     r"""pysbd's ``search_for_abbreviations_in_string``, visiting only the abbreviations
     whose loop body can change the text, in pysbd's order.
 
@@ -118,7 +122,7 @@ def _quick_abbreviation_search(replacer: Any, text: str) -> str:
     original = super(type(replacer), replacer).search_for_abbreviations_in_string
     if len(lowered) != len(text) or "\u0131" in text or "\u017f" in text:
         return original(text)
-    dotted, plain = _abbreviation_order(tuple(replacer.lang.Abbreviation.ABBREVIATIONS))
+    dotted, plain = order
     words = set(_WORD_BEFORE_PERIOD.findall(" " + _WHITESPACE.sub(" ", lowered)))
     visit = [(place, stripped) for place, stripped in dotted if stripped in lowered]
     visit += [(place, word) for word in words for place in plain.get(word, ())]
