@@ -11,6 +11,7 @@ import pytest
 from sumbench.errors import ModelError, SettingError
 from sumbench.models import ResolvedModel, resolve_model
 from sumbench.records import Example
+from sumbench.summarizers import hf
 from sumbench.summarizers.hf import GenerationSettings, HFSummarizer
 
 ARTICLES = [
@@ -330,7 +331,7 @@ def test_defaults_of_a_summarizer_built_in_python(tiny_causal: Path):
     model = resolve_model(str(tiny_causal))
     plain = HFSummarizer(model, GenerationSettings(device="cpu"))
     assert plain.trust_remote_code is False and plain.allow_pickle is False
-    assert plain.batch_size == 32  # CPU default
+    assert plain.batch_size == 64  # CPU default
     cuda = HFSummarizer(model, GenerationSettings(device="cuda"))  # nothing is loaded
     assert cuda.batch_size == 512 and cuda.device == "cuda"
     info = plain.describe()
@@ -338,6 +339,7 @@ def test_defaults_of_a_summarizer_built_in_python(tiny_causal: Path):
     assert info["model_sha256"] == model.weights_sha256 and len(model.weights_sha256) == 64
     assert info["model_path"] == str(tiny_causal.resolve()) and info["model_source"] == "local"
     assert info["generation"]["device"] == "cpu" and info["generation"]["do_sample"] is False
+    assert info["generation"]["kv_budget_mib"] == hf.kv_budget_bytes() // 2**20
 
 
 def test_weights_hash_follows_the_files(tiny_causal: Path, tmp_path: Path):
@@ -491,3 +493,41 @@ def test_int8_is_refused_where_it_cannot_run(tiny_causal: Path, settings, messag
     with pytest.raises(SettingError, match=message):
         HFSummarizer(resolve_model(str(tiny_causal)),
                      GenerationSettings(**{"quantize": "int8", **settings}))
+
+
+def test_cpu_batches_keep_the_kv_cache_within_the_budget(tiny_causal: Path, monkeypatch):
+    """Longest inputs first; a batch gets fewer rows when its KV cache would pass the
+    budget, never fewer than one; outputs are the same as one at a time."""
+    summarizer = _summarizer(tiny_causal)  # max_new_tokens=5
+    summarizer.load()
+    config = summarizer._model.config
+    per_token = (2 * config.num_hidden_layers * config.num_key_value_heads
+                 * (config.hidden_size // config.num_attention_heads) * 4)  # fp32
+    assert summarizer._kv_bytes_per_token() == per_token
+    summarizer.batch_size = 4
+    lengths = [95, 45, 45, 45, 45, 45, 10, 10]
+    # room for 2 rows of 100 tokens (95 + 5 new), or 4 of 50
+    monkeypatch.setattr(hf, "kv_budget_bytes", lambda: per_token * 200)
+    assert [list(b) for b in summarizer._batches(lengths)] == [[0, 1], [2, 3, 4, 5], [6, 7]]
+    monkeypatch.setattr(hf, "kv_budget_bytes", lambda: 1)  # too small for even one row
+    assert [len(b) for b in summarizer._batches(lengths)] == [1] * 8
+    batched = summarizer.summarize(_examples())
+    single = HFSummarizer(resolve_model(str(tiny_causal)),
+                          GenerationSettings(max_new_tokens=5, batch_size=1)
+                          ).summarize(_examples())
+    assert [g.raw_prediction for g in batched] == [g.raw_prediction for g in single]
+
+
+def test_the_kv_budget_is_the_smallest_limit(monkeypatch, tmp_path: Path):
+    """4 GiB, a quarter of the machine's memory, a quarter of its cgroup's limit."""
+    unlimited, limited = tmp_path / "memory.max", tmp_path / "limit_in_bytes"
+    unlimited.write_text("max\n")
+    limited.write_text(f"{2 * 1024**3}\n")
+    memory = {"SC_PAGE_SIZE": 4096, "SC_PHYS_PAGES": 10**8}  # 400 GB
+    monkeypatch.setattr(hf.os, "sysconf", memory.get)
+    monkeypatch.setattr(hf, "CGROUP_MEMORY_LIMITS", (str(unlimited), str(tmp_path / "none")))
+    assert hf.kv_budget_bytes() == hf.CPU_KV_BUDGET_BYTES == 4 * 1024**3
+    memory["SC_PHYS_PAGES"] = 10**6  # 4 GB
+    assert hf.kv_budget_bytes() == 4096 * 10**6 // 4
+    monkeypatch.setattr(hf, "CGROUP_MEMORY_LIMITS", (str(unlimited), str(limited)))
+    assert hf.kv_budget_bytes() == 2 * 1024**3 // 4

@@ -9,12 +9,15 @@ left-padded (decoder-only) so batches waste little compute.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import json
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sumbench import defaults
@@ -40,8 +43,15 @@ if TYPE_CHECKING:
 # COMPILE_MIN_DOCS documents with batches of at most COMPILE_MAX_BATCH, on CUDA.
 COMPILE_MIN_DOCS = 16000
 COMPILE_MAX_BATCH = 256
-CPU_BATCH_SIZE = 32
+# On CPU a decode step costs less per document in a larger batch (bench/decode-batch.log:
+# 0.73x at 64 and 0.71x at 96 the per-document cost at 32), but the batch's KV cache
+# grows with it (46 KB per token for the default model). So a CPU batch holds up to
+# CPU_BATCH_SIZE documents, fewer when its KV cache would pass the memory budget.
+CPU_BATCH_SIZE = 64
 CUDA_BATCH_SIZE = 512
+CPU_KV_BUDGET_BYTES = 4 * 1024**3  # and at most a quarter of the machine's memory
+CGROUP_MEMORY_LIMITS = ("/sys/fs/cgroup/memory.max",  # v2; v1 below
+                        "/sys/fs/cgroup/memory/memory.limit_in_bytes")
 
 
 @dataclass(frozen=True)
@@ -106,6 +116,20 @@ def _quantize_int8(model: Any) -> Any:
 
         return quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig},
                                 dtype=torch.qint8)
+
+
+def kv_budget_bytes() -> int:
+    """The most a CPU decode batch's KV cache may take: CPU_KV_BUDGET_BYTES, or a quarter
+    of this machine's memory (its cgroup limit, where one is set) when that is less."""
+    limits = [CPU_KV_BUDGET_BYTES]
+    with contextlib.suppress(AttributeError, ValueError, OSError):  # no sysconf: Windows
+        limits.append(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4)
+    for cgroup in CGROUP_MEMORY_LIMITS:
+        with contextlib.suppress(OSError):
+            text = Path(cgroup).read_text().strip()
+            if text.isdigit():  # cgroup v2 says "max" when there is no limit
+                limits.append(int(text) // 4)
+    return min(limits)
 
 
 class HFSummarizer:
@@ -193,7 +217,9 @@ class HFSummarizer:
             "generation": {**asdict(self.settings), "batch_size": self.batch_size,
                            "compiled": self.compiled, "device": self.device,
                            "dtype": str(_resolve_dtype(self.settings.dtype, self.device)),
-                           "do_sample": False},
+                           "do_sample": False,
+                           "kv_budget_mib": (kv_budget_bytes() // 2**20
+                                             if self.device == "cpu" else None)},
             "cleanup": CLEANUP_VERSION,
             "trust_remote_code": self.trust_remote_code,
         }
@@ -248,6 +274,37 @@ class HFSummarizer:
         self._cache_kwarg = "cache" if "cache" in params else "past_key_values"
         torch.manual_seed(self.settings.seed)
         self.load_seconds = time.perf_counter() - start
+
+    def _kv_bytes_per_token(self) -> int | None:
+        """Bytes the KV cache holds per token of one document (all layers, keys and
+        values), from the config; None when the config does not say (encoder-decoders,
+        unusual architectures), and then no memory budget applies."""
+        config = self._model.config
+        layers = getattr(config, "num_hidden_layers", None)
+        heads = getattr(config, "num_attention_heads", None)
+        kv_heads = getattr(config, "num_key_value_heads", None) or heads
+        head_dim = getattr(config, "head_dim", None) or (
+            config.hidden_size // heads if heads and getattr(config, "hidden_size", None)
+            else None)
+        if self.is_encoder_decoder or not (layers and kv_heads and head_dim):
+            return None
+        return 2 * layers * kv_heads * head_dim * self._model.dtype.itemsize
+
+    def _batches(self, lengths: Sequence[int]) -> list[range]:
+        """Consecutive batches over inputs sorted longest first: at most ``batch_size``
+        each, and on CPU few enough that the batch's KV cache (its longest input plus the
+        new tokens, for every row) stays within ``kv_budget_bytes()``; one row at least."""
+        per_token = self._kv_bytes_per_token() if self.device == "cpu" else None
+        budget = kv_budget_bytes()
+        batches, start = [], 0
+        while start < len(lengths):
+            rows = self.batch_size
+            if per_token:
+                per_row = per_token * (lengths[start] + self.settings.max_new_tokens)
+                rows = max(1, min(rows, budget // per_row))
+            batches.append(range(start, min(start + rows, len(lengths))))
+            start = batches[-1].stop
+        return batches
 
     def _context_limit(self, config: Any) -> int:
         limits = [getattr(config, "max_position_embeddings", None),
@@ -341,9 +398,8 @@ class HFSummarizer:
         encoded = self.encode([ex.article for ex in examples])
         order = sorted(range(len(examples)), key=lambda i: -len(encoded[i][0]))
         results: dict[int, Generation] = {}
-        size = self.batch_size
-        for start in range(0, len(order), size):
-            batch = order[start:start + size]
+        for rows in self._batches([len(encoded[i][0]) for i in order]):
+            batch = [order[k] for k in rows]
             texts = self._generate([encoded[i][0] for i in batch])
             for i, (raw, n_out, finish) in zip(batch, texts, strict=True):
                 results[i] = Generation(
@@ -401,33 +457,36 @@ class HFSummarizer:
 
         Padding positions hold zeros and are masked out by the attention mask; each real
         position has the same rotary position as in an unpadded run, so greedy outputs
-        equal one-at-a-time decoding (tested). The merged cache is static (preallocated
-        for every new token), which saves the per-step copy a growing cache makes.
+        equal one-at-a-time decoding (tested). Each prompt's keys and values go into the
+        batch's tensors as soon as it is prefilled, and its own cache is dropped, so the
+        next prompt reuses that memory; the batch tensors then move into a static cache
+        (preallocated for every new token, which saves the per-step copy a growing cache
+        makes) one layer at a time. Peak memory stays near one batch cache.
         """
         import torch
         from transformers import DynamicCache, StaticCache
 
-        caches = []
-        for ids in batch_ids:
+        width = padded_len - 1
+        keys: list[Any] = []
+        values: list[Any] = []
+        for row, ids in enumerate(batch_ids):
             cache = DynamicCache(config=self._model.config)
             self._model(input_ids=torch.tensor([ids[:-1]], device=self.device),
                         use_cache=True, logits_to_keep=1, **{self._cache_kwarg: cache})
-            caches.append(cache)
+            for index, layer in enumerate(cache.layers):
+                k, v = layer.keys, layer.values
+                if row == 0:
+                    keys.append(k.new_zeros((len(batch_ids), k.shape[1], width, k.shape[3])))
+                    values.append(v.new_zeros((len(batch_ids), v.shape[1], width, v.shape[3])))
+                keys[index][row, :, width - k.shape[2]:] = k[0]
+                values[index][row, :, width - v.shape[2]:] = v[0]
+            del cache, k, v, layer
         merged = StaticCache(config=self._model.config,
-                             max_cache_len=padded_len - 1 + self.settings.max_new_tokens)
-        positions = {"cache_position": torch.arange(padded_len - 1, device=self.device)}
-        for layer in range(len(caches[0].layers)):
-            keys, values = [], []
-            for cache in caches:
-                k, v = cache.layers[layer].keys, cache.layers[layer].values
-                pad = padded_len - 1 - k.shape[2]
-                keys.append(torch.nn.functional.pad(k, (0, 0, pad, 0)))
-                values.append(torch.nn.functional.pad(v, (0, 0, pad, 0)))
-                # free each prompt's copy as soon as it is merged: peak memory stays near
-                # one batch cache instead of two
-                cache.layers[layer].keys = cache.layers[layer].values = None
-            merged.update(torch.cat(keys), torch.cat(values), layer, positions)
-            del keys, values
+                             max_cache_len=width + self.settings.max_new_tokens)
+        positions = {"cache_position": torch.arange(width, device=self.device)}
+        for index in range(len(keys)):
+            merged.update(keys[index], values[index], index, positions)
+            keys[index] = values[index] = None  # freed as its layer moves
         return merged
 
     def _eos_ids(self) -> set[int]:
