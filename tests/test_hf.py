@@ -334,6 +334,7 @@ def test_defaults_of_a_summarizer_built_in_python(tiny_causal: Path):
     assert plain.batch_size == 64  # CPU default
     cuda = HFSummarizer(model, GenerationSettings(device="cuda"))  # nothing is loaded
     assert cuda.batch_size == 512 and cuda.device == "cuda"
+    assert cuda.kv_budget is None and plain.kv_budget == hf.kv_budget_bytes()
     info = plain.describe()
     assert info["trust_remote_code"] is False
     assert info["model_sha256"] == model.weights_sha256 and len(model.weights_sha256) == 64
@@ -495,7 +496,7 @@ def test_int8_is_refused_where_it_cannot_run(tiny_causal: Path, settings, messag
                      GenerationSettings(**{"quantize": "int8", **settings}))
 
 
-def test_cpu_batches_keep_the_kv_cache_within_the_budget(tiny_causal: Path, monkeypatch):
+def test_cpu_batches_keep_the_kv_cache_within_the_budget(tiny_causal: Path):
     """Longest inputs first; a batch gets fewer rows when its KV cache would pass the
     budget, never fewer than one; outputs are the same as one at a time."""
     summarizer = _summarizer(tiny_causal)  # max_new_tokens=5
@@ -507,9 +508,9 @@ def test_cpu_batches_keep_the_kv_cache_within_the_budget(tiny_causal: Path, monk
     summarizer.batch_size = 4
     lengths = [95, 45, 45, 45, 45, 45, 10, 10]
     # room for 2 rows of 100 tokens (95 + 5 new), or 4 of 50
-    monkeypatch.setattr(hf, "kv_budget_bytes", lambda: per_token * 200)
+    summarizer.kv_budget = per_token * 200
     assert [list(b) for b in summarizer._batches(lengths)] == [[0, 1], [2, 3, 4, 5], [6, 7]]
-    monkeypatch.setattr(hf, "kv_budget_bytes", lambda: 1)  # too small for even one row
+    summarizer.kv_budget = 1  # too small for even one row
     assert [len(b) for b in summarizer._batches(lengths)] == [1] * 8
     batched = summarizer.summarize(_examples())
     single = HFSummarizer(resolve_model(str(tiny_causal)),

@@ -149,6 +149,8 @@ class HFSummarizer:
         self.batch_size = settings.batch_size or (
             CUDA_BATCH_SIZE if self.device.startswith("cuda") else CPU_BATCH_SIZE)
         self.compiled = False  # decided per run by plan()
+        # the most a decode batch's KV cache may take (CPU only; see _batches)
+        self.kv_budget = kv_budget_bytes() if self.device == "cpu" else None
         if settings.quantize != "none":
             if self.device != "cpu":
                 raise SettingError("quantize", f"{settings.quantize} (dynamic int8 matmuls) "
@@ -218,8 +220,8 @@ class HFSummarizer:
                            "compiled": self.compiled, "device": self.device,
                            "dtype": str(_resolve_dtype(self.settings.dtype, self.device)),
                            "do_sample": False,
-                           "kv_budget_mib": (kv_budget_bytes() // 2**20
-                                             if self.device == "cpu" else None)},
+                           "kv_budget_mib": (self.kv_budget // 2**20
+                                             if self.kv_budget is not None else None)},
             "cleanup": CLEANUP_VERSION,
             "trust_remote_code": self.trust_remote_code,
         }
@@ -293,13 +295,13 @@ class HFSummarizer:
     def _batches(self, lengths: Sequence[int]) -> list[range]:
         """Consecutive batches over inputs sorted longest first: at most ``batch_size``
         each, and on CPU few enough that the batch's KV cache (its longest input plus the
-        new tokens, for every row) stays within ``kv_budget_bytes()``; one row at least."""
-        per_token = self._kv_bytes_per_token() if self.device == "cpu" else None
-        budget = kv_budget_bytes()
+        new tokens, for every row) stays within ``kv_budget``; one row at least."""
+        budget = self.kv_budget
+        per_token = self._kv_bytes_per_token() if budget is not None else None
         batches, start = [], 0
         while start < len(lengths):
             rows = self.batch_size
-            if per_token:
+            if budget is not None and per_token:
                 per_row = per_token * (lengths[start] + self.settings.max_new_tokens)
                 rows = max(1, min(rows, budget // per_row))
             batches.append(range(start, min(start + rows, len(lengths))))
