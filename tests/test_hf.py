@@ -510,6 +510,10 @@ def test_cpu_batches_keep_the_kv_cache_within_the_budget(tiny_causal: Path):
     # room for 2 rows of 100 tokens (95 + 5 new), or 4 of 50
     summarizer.kv_budget = per_token * 200
     assert [list(b) for b in summarizer._batches(lengths)] == [[0, 1], [2, 3, 4, 5], [6, 7]]
+    beams = _summarizer(tiny_causal, num_beams=2)
+    beams.load()
+    beams.batch_size, beams.kv_budget = 4, per_token * 200  # each beam has its own cache
+    assert [list(b) for b in beams._batches(lengths)] == [[0], [1, 2], [3, 4], [5, 6], [7]]
     summarizer.kv_budget = 1  # too small for even one row
     assert [len(b) for b in summarizer._batches(lengths)] == [1] * 8
     batched = summarizer.summarize(_examples())

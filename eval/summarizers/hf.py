@@ -295,14 +295,15 @@ class HFSummarizer:
     def _batches(self, lengths: Sequence[int]) -> list[range]:
         """Consecutive batches over inputs sorted longest first: at most ``batch_size``
         each, and on CPU few enough that the batch's KV cache (its longest input plus the
-        new tokens, for every row) stays within ``kv_budget``; one row at least."""
+        new tokens, for every row and beam) stays within ``kv_budget``; one row at least."""
         budget = self.kv_budget
         per_token = self._kv_bytes_per_token() if budget is not None else None
         batches, start = [], 0
         while start < len(lengths):
             rows = self.batch_size
             if budget is not None and per_token:
-                per_row = per_token * (lengths[start] + self.settings.max_new_tokens)
+                per_row = (per_token * (lengths[start] + self.settings.max_new_tokens)
+                           * self.settings.num_beams)  # beam search keeps a cache per beam
                 rows = max(1, min(rows, budget // per_row))
             batches.append(range(start, min(start + rows, len(lengths))))
             start = batches[-1].stop
