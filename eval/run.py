@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from sumbench import __version__, diagnostics, scoring, signature, stats, workers
+from sumbench import __version__, diagnostics, scoring, signature, stats, text, workers
 from sumbench.records import DocumentResult, Example, Generation, Interval, RunResult
 from sumbench.scoring import STATISTICS, RougeSpec
 from sumbench.summarizers import Summarizer
@@ -200,6 +200,25 @@ def aggregate_diagnostics(documents: Sequence[DocumentResult], seed: int
     return stats.mean_intervals(columns, seed=seed)
 
 
+SPLIT_NOTES = {
+    text.MASKED: "they were split into sentences with those characters masked",
+    text.UNSPLIT: "no sentence split kept every character, so each is one sentence",
+}
+
+
+def resplit_documents(documents: Sequence[DocumentResult]) -> dict[str, list[str]]:
+    """Ids of the documents whose prediction or a reference needed a lossless fallback
+    when split into sentences (``text.split_note``), under each kind of fallback."""
+    out: dict[str, list[str]] = {text.MASKED: [], text.UNSPLIT: []}
+    for d in documents:
+        notes = {text.split_note(t) for t in (d.generation.prediction, *d.references)}
+        for note in (text.UNSPLIT, text.MASKED):  # the stronger one names the document
+            if note in notes:
+                out[note].append(d.id)
+                break
+    return out
+
+
 def flagged(documents: Sequence[DocumentResult]) -> dict[str, list[str]]:
     """Document ids under each diagnostic flag (every flag listed, maybe with none)."""
     return {flag: [d.id for d in documents
@@ -232,10 +251,18 @@ def tally(documents: Sequence[DocumentResult], rouge: RougeSpec, seed: int
     if cut:
         warnings.append(f"{len(cut)} summary(ies) stopped at the token limit "
                         f"(finish_reason 'length'): {cut[:10]}")
+    resplit = resplit_documents(documents)
+    for note, ids in resplit.items():
+        if ids:
+            warnings.append(f"{len(ids)} document(s) hold characters the sentence splitter uses "
+                            f"internally (emoji hold some); {SPLIT_NOTES[note]}, so no text "
+                            f"is lost: {ids[:10]}")
     flags = flagged(documents)
     counts = {"n_documents": len(documents), "n_truncated": n_truncated,
               "n_empty_predictions": len(empty), "n_failed": len(failed),
               "n_cut_at_token_limit": len(cut),
+              "n_split_masked": len(resplit[text.MASKED]),
+              "n_split_unsplit": len(resplit[text.UNSPLIT]),
               **{f"flag_{flag}": len(ids) for flag, ids in flags.items()}}
     return {"scores": aggregate(documents, rouge, seed), "warnings": tuple(warnings),
             "counts": counts, "flagged": flags, "rouge155": rouge155_block(documents, rouge)}

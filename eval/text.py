@@ -139,8 +139,28 @@ def _quick_abbreviation_search(replacer: Any, text: str, order: AbbreviationOrde
     return text
 
 
+# Characters pysbd writes into the text as placeholders while it works (every non-ASCII
+# character its English rules substitute in, read from pysbd 0.3.4's source). A text that
+# already holds one comes back altered ("☝" is deleted, "♭" becomes ":", "∯" a period),
+# its sentence is then not found in the text, and pysbd drops it: common emoji hold "☝".
+PLACEHOLDERS = frozenset("∯∮ȸȹ☉☈☇☄♨☝✂⌬ᓰᓱᓳᓴᓷᓸ⎋♬♭☏ƪ♟♝")
+_MASK = "\ue000"  # a private-use character, one for one: positions stay the same
+_PLACEHOLDER = re.compile("[" + "".join(sorted(PLACEHOLDERS)) + "]")
+
+# How a text was split, when not by pysbd on the text as it is (``split_note``).
+MASKED = "masked"  # pysbd's placeholder characters masked, then cut at the same places
+UNSPLIT = "unsplit"  # no split kept every character: the text is one sentence
+_NOTES: dict[str, str] = {}  # text -> MASKED or UNSPLIT, for the texts that needed it
+
+
 def segment(text: str) -> list[str]:
-    """Split one paragraph into sentences with pysbd.
+    """Split one paragraph into sentences with pysbd, never losing a character.
+
+    Lossless by construction and by check: the sentences' non-space characters must
+    equal the text's. Where a text holds one of pysbd's placeholder characters, pysbd
+    splits a copy with them masked and the text is cut at the same places; where a
+    split still loses anything, the text stays one sentence. Either case is recorded
+    (``split_note``) so a run can name the documents.
 
     ``Segmenter.segment`` maps each sentence back onto the text with a regex made from
     the sentence itself; thousands of those one-off patterns evict pysbd's own ~440
@@ -150,13 +170,50 @@ def segment(text: str) -> list[str]:
     """
     if not text:
         return []
-    sentences = _processor()(text).process()
-    return [s.strip() for s in _map_onto(sentences, text) if s.strip()]
+    if _PLACEHOLDER.search(text):
+        masked = _PLACEHOLDER.sub(_MASK, text)
+        spans = _spans(_processor()(masked).process(), masked)
+        sentences = [text[start:end].strip() for start, end in spans if text[start:end].strip()]
+        note = MASKED
+    else:
+        sentences = [s.strip() for s in _map_onto(_processor()(text).process(), text)
+                     if s.strip()]
+        note = None
+    if not _keeps_every_character(text, sentences):
+        sentences, note = ([text.strip()] if text.strip() else []), UNSPLIT
+    if note is not None:
+        if len(_NOTES) >= _LINES_MAX:
+            _NOTES.clear()
+        _NOTES[text] = note
+    return sentences
+
+
+def _keeps_every_character(text: str, sentences: Sequence[str]) -> bool:
+    """The sentences, joined, hold exactly the text's non-space characters in order."""
+    return "".join(text.split()) == "".join("".join(s.split()) for s in sentences)
+
+
+def split_note(text: str) -> str | None:
+    """``MASKED`` or ``UNSPLIT`` where splitting ``text`` for sentences needed it, else None.
+
+    A text without line breaks and without placeholder characters is split by pysbd as
+    it is, unless the check found a loss in this process (then it is in the memo)."""
+    text = text.strip()
+    if not text or "\n" in text:
+        return None
+    if text not in _NOTES and _PLACEHOLDER.search(text):
+        segment(text)
+    return _NOTES.get(text)
 
 
 def _map_onto(sentences: list[str], text: str) -> list[str]:
-    """pysbd's sentences_with_char_spans without regexes: each sentence's first
-    occurrence (with the whitespace after it) that ends past the previous one."""
+    """pysbd's sentences_with_char_spans without regexes (``_spans``), as text."""
+    return [text[start:end] for start, end in _spans(sentences, text)]
+
+
+def _spans(sentences: list[str], text: str) -> list[tuple[int, int]]:
+    """Each sentence's first occurrence (with the whitespace after it) that ends past the
+    previous one, as (start, end) offsets into ``text``."""
     out, prior = [], 0
     for sentence in sentences:
         position = 0
@@ -168,7 +225,7 @@ def _map_onto(sentences: list[str], text: str) -> list[str]:
             while end < len(text) and text[end].isspace():
                 end += 1
             if end > prior:
-                out.append(text[start:end])
+                out.append((start, end))
                 prior = end
                 break
             position = end if end > start else start + 1
@@ -208,9 +265,16 @@ def _split_into_lines(text: str) -> str:
     return "\n".join(segment(text))
 
 
-def _split_chunk(texts: list[str]) -> list[str]:
-    """Run in a helper process."""
-    return [_split_into_lines(t) for t in texts]
+def _split_chunk(texts: list[str]) -> list[tuple[str, str | None]]:
+    """Run in a helper process: each text's lines, and its ``split_note``."""
+    return [(_split_into_lines(t), _NOTES.get(t.strip())) for t in texts]
+
+
+def _remember_chunk(texts: list[str], results: list[tuple[str, str | None]]) -> None:
+    for text, (lines, note) in zip(texts, results, strict=True):
+        _remember(text, lines)
+        if note is not None:
+            _NOTES[text.strip()] = note
 
 
 def sentence_lines_many(texts: Sequence[str], pool: Executor | None = None) -> list[str]:
@@ -228,11 +292,9 @@ def sentence_lines_many(texts: Sequence[str], pool: Executor | None = None) -> l
             if not futures[i].cancel():
                 break
             del futures[i]
-            for text, lines in zip(chunk, _split_chunk(chunk), strict=True):
-                _remember(text, lines)
+            _remember_chunk(chunk, _split_chunk(chunk))
         for i, future in futures.items():
-            for text, lines in zip(chunks[i], future.result(), strict=True):
-                _remember(text, lines)
+            _remember_chunk(chunks[i], future.result())
     return [sentence_lines(t) for t in texts]
 
 

@@ -112,6 +112,38 @@ def test_predictions_on_cnndm_equal_rouge_score(tmp_path: Path, cnndm_rows):
     assert set(results["versions"]) >= {"python", "torch", "transformers", "rouge-score"}
 
 
+def test_text_with_pysbd_placeholders_is_scored_whole_and_named(tmp_path: Path):
+    """The emoji case end to end: every ROUGE type equals rouge-score on the text split
+    by hand, and the run names the document and counts it."""
+    data, preds = tmp_path / "d.jsonl", tmp_path / "p.jsonl"
+    rows = [{"id": "emoji", "article": "x",
+             "references": ["Great news for all. The dog ran home."]},
+            {"id": "plain", "article": "x", "references": ["The cat sat down. It slept."]}]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    predictions = {"emoji": "Great news ☝️ for all. The dog ran home.",
+                   "plain": "The cat sat. It slept well."}
+    preds.write_text("".join(json.dumps({"id": k, "prediction": v}) + "\n"
+                             for k, v in predictions.items()))
+    code, out = sumbench("run", "--data", data, "--summarizer", "predictions",
+                         "--predictions", preds, "--out", tmp_path / "r", "--quiet")
+    assert code == 0, out
+    scorer = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
+    by_hand = {"emoji": ("Great news for all.\nThe dog ran home.",
+                         "Great news ☝️ for all.\nThe dog ran home."),
+               "plain": ("The cat sat down.\nIt slept.", "The cat sat.\nIt slept well.")}
+    for sample in samples(tmp_path / "r"):
+        expected = scorer.score(*by_hand[sample["id"]])
+        for t in ROUGE_TYPES:
+            assert sample["scores"][t] == expected[t]._asdict(), (sample["id"], t)
+    emoji = next(s for s in samples(tmp_path / "r") if s["id"] == "emoji")
+    assert emoji["scores"]["rouge1"]["recall"] == 1.0  # was 0.5: a sentence was lost
+    results = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert results["counts"]["n_split_masked"] == 1
+    assert results["counts"]["n_split_unsplit"] == 0
+    [warning] = [w for w in results["warnings"] if "splitter" in w]
+    assert "['emoji']" in warning and "masked" in warning
+
+
 def test_results_json_fields(tmp_path: Path):
     code, out = sumbench("run", "--summarizer", "lead", "--references", SUITE, "--out",
                          tmp_path / "r", "--quiet")

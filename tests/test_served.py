@@ -99,7 +99,8 @@ def test_every_fault_ends_as_documented_and_a_rerun_sends_only_failures(tmp_path
     assert samples["doc-cut-short"]["finish_reason"] == "length"
     counts = {k: v for k, v in results["counts"].items() if not k.startswith("flag_")}
     assert counts == {"n_documents": 14, "n_truncated": 0, "n_empty_predictions": 1,
-                      "n_failed": 3, "n_cut_at_token_limit": 1}
+                      "n_failed": 3, "n_cut_at_token_limit": 1, "n_split_masked": 0,
+                      "n_split_unsplit": 0}
     assert results["counts"]["flag_empty"] == 4  # the null content and the 3 failures
     stats = results["timings"]["requests"]
     assert stats["errors_by_class"] == {"bad_response": 3, "connection": 1, "http_401": 1,
