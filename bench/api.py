@@ -87,7 +87,7 @@ def overhead(n: int) -> None:
 
 def serve_vs_in_process(n_docs: int) -> None:
     from sumbench.models import resolve_model
-    from sumbench.references import load_jsonl
+    from sumbench.suites.jsonl import load_jsonl
     from sumbench.summarizers.hf import GenerationSettings, HFSummarizer
 
     examples = load_jsonl(CNNDM)[:n_docs]

@@ -4,7 +4,7 @@
 
 Prints ROUGE F1 (mean and 95% interval) per prompt, and each prompt's summary of the
 bundled seed article (a sanity check: a title alone is a failure). The winner is PROMPT in
-eval/defaults.py; the table from the last run is in bench/README.md.
+eval/sumbench/defaults.py; the table from the last run is in bench/README.md.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ import time
 from pathlib import Path
 
 from sumbench.models import resolve_model
-from sumbench.references import load_folder_suite, load_jsonl
-from sumbench.run import evaluate
+from sumbench.run import evaluate_suite
 from sumbench.scoring import RougeSpec
+from sumbench.suites.folder import load_folder_suite
+from sumbench.suites.jsonl import load_jsonl
 from sumbench.summarizers.hf import GenerationSettings, HFSummarizer
 
 CANDIDATES = {
@@ -49,7 +50,7 @@ def main() -> None:
             continue
         settings = GenerationSettings(prompt=prompt, max_new_tokens=args.max_new_tokens)
         start = time.perf_counter()
-        result = evaluate(examples, HFSummarizer(model, settings), RougeSpec())
+        result = evaluate_suite(examples, HFSummarizer(model, settings), RougeSpec())
         cells = [f"{iv.mean:.4f} [{iv.low:.3f},{iv.high:.3f}]"
                  for iv in (result.scores[t]["fmeasure"] for t in result.scores)]
         print(f"{name:<20} " + " ".join(f"{c:>22}" for c in cells)

@@ -72,7 +72,7 @@ def main() -> None:
     import torch
 
     from sumbench.models import default_gguf, resolve_model
-    from sumbench.references import load_jsonl
+    from sumbench.suites.jsonl import load_jsonl
     from sumbench.summarizers.hf import GenerationSettings, HFSummarizer
 
     examples = load_jsonl(DATA)[: args.docs]

@@ -10,9 +10,9 @@
 mutmut copies the code to ``mutants/``, plants one small change at a time (an operator,
 a constant, a dropped argument...) and runs the fast tests that reach the changed
 function (``-m "not slow"``; settings in ``MUTMUT_CONFIG`` below). mutmut names modules
-after their paths, and the package imports as ``sumbench`` from the folder ``eval/``, so
-the run happens in a staging copy, ``.mutation/``, where the package sits at
-``sumbench/``; results stay in ``.mutation/mutants/`` (``mutmut results`` there). A mutant
+after their paths, and the package sits at ``eval/sumbench/``, so the run happens in a
+staging copy, ``.mutation/``, where the package sits at ``sumbench/``; results stay in
+``.mutation/mutants/`` (``mutmut results`` there). A mutant
 is killed when a test fails. The score is (killed + timeout) / run, as mutmut counts
 it; mutants no test reaches count as survivors, timeouts are shown apart. ``mutmut
 show NAME`` prints one mutant's diff.
@@ -63,7 +63,7 @@ def stage(fresh: bool) -> None:
         shutil.rmtree(STAGE, ignore_errors=True)
     STAGE.mkdir(exist_ok=True)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for source, target in (("eval", "sumbench"), ("tests", "tests"),
+    for source, target in (("eval/sumbench", "sumbench"), ("tests", "tests"),
                            ("references", "references"), (".github", ".github")):
         shutil.copytree(ROOT / source, STAGE / target, ignore=ignore, dirs_exist_ok=True)
     shutil.copy2(ROOT / "README.md", STAGE / "README.md")

@@ -13,11 +13,11 @@ from sumbench.cli import app
 from sumbench.compare import compare_runs
 from sumbench.errors import IncomparableRunsError
 from sumbench.records import RunResult
-from sumbench.references import load_jsonl
-from sumbench.run import evaluate
+from sumbench.run import evaluate_suite
 from sumbench.runio import write_run
 from sumbench.scoring import RougeSpec
 from sumbench.signature import Signature
+from sumbench.suites.jsonl import load_jsonl
 from sumbench.summarizers.baselines import PredictionsSummarizer
 
 from .conftest import CNNDM
@@ -29,11 +29,11 @@ def system_runs(cnndm_rows) -> dict[str, RunResult]:
     runs = {}
     for name in ("bart", "s2s", "pgn"):
         preds = {r["id"]: r["systems"][name] for r in cnndm_rows}
-        runs[name] = evaluate(examples, PredictionsSummarizer(preds, f"{name}.jsonl", name),
+        runs[name] = evaluate_suite(examples, PredictionsSummarizer(preds, f"{name}.jsonl", name),
                               RougeSpec(), data_source="cnndm-dev.jsonl")
     one_empty = {r["id"]: r["systems"]["bart"] for r in cnndm_rows}
     one_empty[cnndm_rows[0]["id"]] = ""
-    runs["bart-one-empty"] = evaluate(
+    runs["bart-one-empty"] = evaluate_suite(
         examples, PredictionsSummarizer(one_empty, "bart-one-empty.jsonl", "x"), RougeSpec(),
         data_source="cnndm-dev.jsonl")
     return runs
@@ -76,13 +76,13 @@ def test_incomparable_runs_are_refused_unless_forced(system_runs):
     examples = load_jsonl(CNNDM)
     preds = {e.id: system_runs["pgn"].documents[i].generation.prediction
              for i, e in enumerate(examples)}
-    unstemmed = evaluate(examples, PredictionsSummarizer(preds, "pgn.jsonl", "pgn"),
+    unstemmed = evaluate_suite(examples, PredictionsSummarizer(preds, "pgn.jsonl", "pgn"),
                          RougeSpec(use_stemmer=False))
     with pytest.raises(IncomparableRunsError, match="'stem' differs"):
         compare_runs(system_runs["bart"], unstemmed)
     forced = compare_runs(system_runs["bart"], unstemmed, force=True)
     assert any("'stem' differs" in n for n in forced.notes)
-    fewer = evaluate(examples[:50], PredictionsSummarizer(preds, "pgn.jsonl", "pgn"),
+    fewer = evaluate_suite(examples[:50], PredictionsSummarizer(preds, "pgn.jsonl", "pgn"),
                      RougeSpec())
     with pytest.raises(IncomparableRunsError, match="document ids differ"):
         compare_runs(system_runs["bart"], fewer)
@@ -109,7 +109,7 @@ def test_compare_cli_exit_codes_and_reports(system_runs, tmp_path: Path):
 def _rescored(examples, preds, spec: RougeSpec, refs=None) -> RunResult:
     if refs is not None:
         examples = [replace(e, references=refs.get(e.id, e.references)) for e in examples]
-    return evaluate(examples, PredictionsSummarizer(preds, "pgn.jsonl", "pgn"), spec)
+    return evaluate_suite(examples, PredictionsSummarizer(preds, "pgn.jsonl", "pgn"), spec)
 
 
 @pytest.mark.parametrize(("change", "message"), [
@@ -180,8 +180,10 @@ def test_compare_json_holds_each_run_in_its_place(system_runs):
     examples = load_jsonl(CNNDM)[:20]
     preds = {d.id: d.generation.prediction for d in system_runs["pgn"].documents[:20]}
     bart = {d.id: d.generation.prediction for d in system_runs["bart"].documents[:20]}
-    base = evaluate(examples, PredictionsSummarizer(preds, "pgn.jsonl", "p"), RougeSpec(), seed=1)
-    new = evaluate(examples, PredictionsSummarizer(bart, "bart.jsonl", "b"), RougeSpec(), seed=2)
+    base = evaluate_suite(examples, PredictionsSummarizer(preds, "pgn.jsonl", "p"), RougeSpec(),
+                          seed=1)
+    new = evaluate_suite(examples, PredictionsSummarizer(bart, "bart.jsonl", "b"), RougeSpec(),
+                         seed=2)
     c = compare_runs(base, new, metrics="rouge1", base_dir="runs/pgn", new_dir="runs/bart")
     d = c.as_dict()
     assert (d["base"], d["new"]) == ("runs/pgn (pgn.jsonl)", "runs/bart (bart.jsonl)")
@@ -198,8 +200,8 @@ def test_labels_and_unmatched_ids_are_named():
     examples = load_jsonl(CNNDM)[:6]
     from sumbench.summarizers.baselines import LeadSummarizer
 
-    base = evaluate(examples[:5], LeadSummarizer(3), RougeSpec())
-    new = evaluate(examples[1:], LeadSummarizer(3), RougeSpec())
+    base = evaluate_suite(examples[:5], LeadSummarizer(3), RougeSpec())
+    new = evaluate_suite(examples[1:], LeadSummarizer(3), RougeSpec())
     with pytest.raises(IncomparableRunsError) as err:
         compare_runs(base, new, base_dir="a", new_dir="b")
     assert (f"only in base: ['{examples[0].id}'], only in new: ['{examples[5].id}']"
@@ -220,7 +222,7 @@ def test_settings_of_compare_are_checked(system_runs):
         compare_runs(bart, s2s, max_drop=-0.1)
     with pytest.raises(SettingError, match="`metrics` names no metric"):
         compare_runs(bart, s2s, metrics=" , ")
-    only_r1 = evaluate(load_jsonl(CNNDM), PredictionsSummarizer(
+    only_r1 = evaluate_suite(load_jsonl(CNNDM), PredictionsSummarizer(
         {d.id: d.generation.prediction for d in s2s.documents}, "s2s.jsonl", "s"),
         RougeSpec(rouge_types=("rouge1",)))
     with pytest.raises((SettingError, IncomparableRunsError)):

@@ -80,27 +80,28 @@ def test_the_bootstrap_is_seeded():
     rng = np.random.default_rng(0)
     human = {"h": rng.random((20, 6))}
     scores = {"m": human["h"] + rng.random((20, 6))}
-    docs, systems = metaeval.resample_indices(20, 6, "both", 100, seed=3)
-    again = metaeval.resample_indices(20, 6, "both", 100, seed=3)
-    other = metaeval.resample_indices(20, 6, "both", 100, seed=4)
+    docs, systems = metaeval.resample_documents_and_systems(20, 6, "both", 100, seed=3)
+    again = metaeval.resample_documents_and_systems(20, 6, "both", 100, seed=3)
+    other = metaeval.resample_documents_and_systems(20, 6, "both", 100, seed=4)
     first = metaeval.correlation_rows(scores, human, docs, systems, 0.95)
     assert first == metaeval.correlation_rows(scores, human, *again, 0.95)
     assert first != metaeval.correlation_rows(scores, human, *other, 0.95)
-    only_docs = metaeval.resample_indices(20, 6, "documents", 5, seed=0)
+    only_docs = metaeval.resample_documents_and_systems(20, 6, "documents", 5, seed=0)
     assert (only_docs[1] == np.arange(6)).all() and not (only_docs[0] == np.arange(20)).all()
 
 
 def test_the_paired_test_tells_a_good_metric_from_noise():
+    paired = metaeval.correlation_paired_test
     rng = np.random.default_rng(1)
     human = rng.random((40, 8))
     good = human + 0.1 * rng.random((40, 8))
     noise = rng.random((40, 8))
     for level in ("system", "summary"):
-        better = metaeval.paired_test(good, noise, human, level=level, n_permutations=200)
+        better = paired(good, noise, human, level=level, n_permutations=200)
         assert better["delta"] > 0 and better["p_value"] < 0.05
-        worse = metaeval.paired_test(noise, good, human, level=level, n_permutations=200)
+        worse = paired(noise, good, human, level=level, n_permutations=200)
         assert worse["p_value"] > 0.5
-        same = metaeval.paired_test(good, good, human, level=level, n_permutations=200)
+        same = paired(good, good, human, level=level, n_permutations=200)
         assert same["delta"] == 0 and same["p_value"] == 1.0
 
 

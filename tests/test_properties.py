@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from rouge_score import rouge_scorer
 
 from sumbench.errors import InputError
-from sumbench.references import load_jsonl, load_predictions
 from sumbench.scoring import ROUGE_TYPES, RougeSpec, score, score_batch
+from sumbench.suites.jsonl import load_jsonl
+from sumbench.suites.predictions import load_predictions
 from sumbench.text import sentence_lines
 
 TEXT = st.text(st.characters(codec="utf-8"), max_size=300)

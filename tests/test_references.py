@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 from sumbench.errors import InputError, SettingError
-from sumbench.references import load_examples, load_folder_suite, load_jsonl, load_predictions
+from sumbench.suites import load_suite
+from sumbench.suites.folder import load_folder_suite
+from sumbench.suites.jsonl import load_jsonl
+from sumbench.suites.predictions import load_predictions
 
 from .conftest import CNNDM, SUITE, SUMMEVAL
 
@@ -129,7 +132,7 @@ JSONL_CASES = [
 def test_jsonl_errors(tmp_path: Path, case: str, lines: list[str], message: str):
     path = _jsonl(tmp_path, lines)
     with pytest.raises(InputError) as err:
-        load_examples(data=path, references_dir=tmp_path)
+        load_suite(data=path, references_dir=tmp_path)
     assert message in str(err.value)
     assert str(path) in str(err.value)
 
@@ -144,10 +147,10 @@ def test_jsonl_non_utf8(tmp_path: Path):
 def test_extra_fields_ignored_and_limit(tmp_path: Path):
     rows = [json.dumps({"id": f"d{i}", "article": "x", "references": ["y"], "url": "u"})
             for i in range(5)]
-    assert [e.id for e in load_examples(data=_jsonl(tmp_path, rows), references_dir=tmp_path,
-                                        limit=2)] == ["d0", "d1"]
+    examples, _ = load_suite(data=_jsonl(tmp_path, rows), references_dir=tmp_path, limit=2)
+    assert [e.id for e in examples] == ["d0", "d1"]
     with pytest.raises(SettingError, match="`limit` must be at least 1"):
-        load_examples(data=_jsonl(tmp_path, rows), references_dir=tmp_path, limit=0)
+        load_suite(data=_jsonl(tmp_path, rows), references_dir=tmp_path, limit=0)
 
 
 PREDICTION_CASES = [
@@ -199,7 +202,7 @@ def test_a_duplicate_id_names_both_lines(tmp_path: Path):
     path = _jsonl(tmp_path, [GOOD, json.dumps({"id": "b", "article": "T.", "references": ["R."]}),
                              GOOD])
     with pytest.raises(InputError) as err:
-        load_examples(data=path, references_dir=tmp_path)
+        load_suite(data=path, references_dir=tmp_path)
     assert str(err.value).startswith(f"{path}:3: duplicate document id 'a' (first seen at "
                                      f"{path}:1)")
 

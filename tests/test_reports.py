@@ -15,11 +15,11 @@ import pytest
 
 from sumbench.gates import check_gates, parse_gates
 from sumbench.records import RunResult
-from sumbench.references import load_jsonl
 from sumbench.reports import FORMATS, write_reports
 from sumbench.reports.markdown import cell
-from sumbench.run import evaluate
+from sumbench.run import evaluate_suite
 from sumbench.scoring import RougeSpec
+from sumbench.suites.jsonl import load_jsonl
 from sumbench.summarizers.baselines import LeadSummarizer, PredictionsSummarizer
 
 from .conftest import CNNDM
@@ -33,14 +33,14 @@ HOSTILE = ("<script>document.body.setAttribute('data-pwned','script')</script>"
 @pytest.fixture(scope="module")
 def lead_run() -> RunResult:
     examples = load_jsonl(CNNDM)[:4]
-    return evaluate(examples, LeadSummarizer(3), RougeSpec(), data_source="cnndm-dev.jsonl")
+    return evaluate_suite(examples, LeadSummarizer(3), RougeSpec(), data_source="cnndm-dev.jsonl")
 
 
 @pytest.fixture(scope="module")
 def hostile_run() -> RunResult:
     examples = load_jsonl(CNNDM)[:3]
     preds = {examples[0].id: HOSTILE, examples[1].id: "", examples[2].id: "Plain text."}
-    return evaluate(examples, PredictionsSummarizer(preds, "hostile.jsonl", "0" * 64),
+    return evaluate_suite(examples, PredictionsSummarizer(preds, "hostile.jsonl", "0" * 64),
                     RougeSpec(), data_source="cnndm-dev.jsonl")
 
 
@@ -186,7 +186,7 @@ def test_large_report_renders_one_page_sorted_in_chromium(tmp_path: Path):
     """11,500 documents: the data is embedded once and only one page of rows is in the DOM;
     the page named in the address, sorted as asked, is the one shown."""
     examples = load_jsonl(CNNDM)
-    base = evaluate(examples, LeadSummarizer(3), RougeSpec(), data_source="cnndm-dev.jsonl")
+    base = evaluate_suite(examples, LeadSummarizer(3), RougeSpec(), data_source="cnndm-dev.jsonl")
     docs = tuple(replace(d, id=f"doc-{n:05d}")
                  for n, d in enumerate(islice(cycle(base.documents), 11_500)))
     big = replace(base, documents=docs)

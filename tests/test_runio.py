@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from sumbench.errors import InputError
-from sumbench.references import load_jsonl
-from sumbench.run import evaluate
+from sumbench.run import evaluate_suite
 from sumbench.runio import read_run, write_run
 from sumbench.scoring import RougeSpec
+from sumbench.suites.jsonl import load_jsonl
 from sumbench.summarizers.baselines import LeadSummarizer
 
 from .conftest import CNNDM
@@ -19,7 +19,7 @@ from .conftest import CNNDM
 
 @pytest.fixture(scope="module")
 def lead_run():
-    return evaluate(load_jsonl(CNNDM)[:5], LeadSummarizer(2), RougeSpec(),
+    return evaluate_suite(load_jsonl(CNNDM)[:5], LeadSummarizer(2), RougeSpec(),
                     data_source="cnndm-dev.jsonl")
 
 

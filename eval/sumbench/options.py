@@ -62,7 +62,7 @@ class RunOptions:
     argv: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        from sumbench.summarizers import REGISTRY
+        from sumbench.summarizers.registry import REGISTRY
 
         if isinstance(self.reference_field, str):
             object.__setattr__(self, "reference_field", (self.reference_field,))

@@ -22,7 +22,7 @@ import typer
 
 from sumbench import defaults
 from sumbench.errors import EXIT_INTERRUPTED, EXIT_UNEXPECTED, SumbenchError
-from sumbench.summarizers import REGISTRY
+from sumbench.summarizers.registry import REGISTRY
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Summarization evaluation: a local model summarizes, ROUGE scores it "

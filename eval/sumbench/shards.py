@@ -54,7 +54,7 @@ def select(examples: Sequence[Example], shard: str, suite_digest: str
 
 def merge(runs: Sequence[tuple[Path, RunResult]], argv: list[str]) -> RunResult:
     """One run from all shards of a suite; InputError names what does not fit."""
-    from sumbench import run
+    from sumbench import results
     from sumbench.scoring import RougeSpec
 
     if not runs:
@@ -98,7 +98,7 @@ def merge(runs: Sequence[tuple[Path, RunResult]], argv: list[str]) -> RunResult:
                          f"shard (suite positions {absent[:10]})")
     documents = tuple(by_position[p] for p in range(total))
     examples = [Example(d.id, "", d.references) for d in documents]
-    digest = run.references_digest(examples)
+    digest = results.references_digest(examples)
     if digest != markers[0]["suite_sha256"]:
         raise InputError("merge", "the merged documents and references do not hash to the "
                          "suite the shards were cut from")
@@ -118,8 +118,8 @@ def merge(runs: Sequence[tuple[Path, RunResult]], argv: list[str]) -> RunResult:
     return RunResult(spec=spec, versions=first.versions, documents=documents,
                      signature=str(signature.from_spec(spec, first.versions)),
                      timings=_merged_timings(runs),
-                     diagnostics=run.aggregate_diagnostics(documents, seed),
-                     **run.tally(documents, rouge, seed))
+                     diagnostics=results.aggregate_diagnostics(documents, seed),
+                     **results.tally(documents, rouge, seed))
 
 
 def _check_same(runs: Sequence[tuple[Path, RunResult]], markers: list[dict[str, Any]]) -> None:

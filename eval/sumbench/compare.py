@@ -18,13 +18,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sumbench import __version__, defaults
+from sumbench import defaults
 from sumbench.diagnostics import MEASURES
 from sumbench.errors import IncomparableRunsError, SettingError
 from sumbench.gates import parse_metric
 from sumbench.records import DocumentResult, RunResult
 from sumbench.signature import Signature
 from sumbench.stats import PairedResult, paired_test
+from sumbench.version import __version__
 
 # spec entries that say how the runs were scored or launched, not what was evaluated:
 # scoring is judged through the signature, the rest is noise between identical runs

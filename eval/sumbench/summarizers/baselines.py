@@ -77,8 +77,8 @@ class PredictionsSummarizer(_CopiesText):
     @classmethod
     def from_options(cls, options: RunOptions, examples: Sequence[Example]
                      ) -> PredictionsSummarizer:
-        from sumbench.models import sha256_file
-        from sumbench.references import load_predictions
+        from sumbench.downloads import sha256_file
+        from sumbench.suites.predictions import load_predictions
 
         assert options.predictions is not None  # RunOptions checks it
         preds = load_predictions(options.predictions, [ex.id for ex in examples])

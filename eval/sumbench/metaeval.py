@@ -11,7 +11,7 @@ diagnostic when articles are given) and each human dimension:
   documents where either side is constant are skipped and counted.
 Kendall's tau-b, Spearman and Pearson, each with a seeded 95% percentile bootstrap
 interval that resamples documents, systems or both (Deutsch et al. 2021 recommend
-both). ``paired_test`` asks whether metric A correlates better than metric B
+both). ``correlation_paired_test`` asks whether metric A correlates better than metric B
 (Deutsch et al.'s permutation test: scores of A and B, each z-normalised, are swapped
 at random per document, per system or per cell, and the one-sided p-value is the share
 of permutations whose difference is at least the observed one).
@@ -40,7 +40,6 @@ COEFFICIENTS = ("kendall", "spearman", "pearson")
 LEVELS = ("system", "summary")
 RESAMPLE = ("both", "documents", "systems")
 PERMUTE = RESAMPLE  # the unit the paired test swaps: a document's row, a system's column, a cell
-N_RESAMPLES = 1000
 CHUNK = 50  # resamples computed at once (bounded memory)
 
 
@@ -60,8 +59,8 @@ class HumanData:
 
 def load_human(path: Path) -> HumanData:
     """Read and check the file; every problem names the file and line."""
-    from sumbench.models import sha256_file
-    from sumbench.references import iter_jsonl
+    from sumbench.downloads import sha256_file
+    from sumbench.suites.checks import iter_jsonl
 
     rows = []
     for where, row in iter_jsonl(path):  # names the file and line of bad JSON
@@ -210,7 +209,7 @@ class Correlation:
                 for k, v in (("value", self.value), ("low", self.low), ("high", self.high))}
 
 
-def resample_indices(n_docs: int, n_sys: int, how: str, n: int, seed: int
+def resample_documents_and_systems(n_docs: int, n_sys: int, how: str, n: int, seed: int
                      ) -> tuple[np.ndarray, np.ndarray]:
     """(n, documents) and (n, systems) index arrays; identity where not resampled."""
     rng = np.random.default_rng(seed)
@@ -296,9 +295,10 @@ def correlation_rows(scores: dict[str, np.ndarray], human: dict[str, np.ndarray]
     return out
 
 
-def paired_test(a: np.ndarray, b: np.ndarray, human: np.ndarray, *, level: str,
-                coefficient: str = "kendall", permute: str = "both",
-                n_permutations: int = N_RESAMPLES, seed: int = 0) -> dict[str, Any]:
+def correlation_paired_test(a: np.ndarray, b: np.ndarray, human: np.ndarray, *, level: str,
+                            coefficient: str = "kendall", permute: str = "both",
+                            n_permutations: int = defaults.META_EVAL_RESAMPLES, seed: int = 0
+                            ) -> dict[str, Any]:
     """Does metric A correlate better than B with the human scores? One-sided
     permutation test (Deutsch et al. 2021) on z-normalised scores."""
     def z(m: np.ndarray) -> np.ndarray:
@@ -328,7 +328,7 @@ def paired_test(a: np.ndarray, b: np.ndarray, human: np.ndarray, *, level: str,
 @dataclass(frozen=True)
 class MetaEvalOptions:
     resample: str = "both"
-    n_resamples: int = N_RESAMPLES
+    n_resamples: int = defaults.META_EVAL_RESAMPLES
     seed: int = defaults.SEED
     confidence: float = defaults.CONFIDENCE
     paired: tuple[tuple[str, str], ...] = ()  # (A, B): does A correlate better than B?
@@ -349,8 +349,8 @@ def meta_evaluate(data: HumanData, scores: dict[str, np.ndarray], options: MetaE
                 raise SettingError("paired", f"names {name!r}, which is not one of the "
                                    f"metrics: {', '.join(scores)}")
     n_docs, n_sys = len(data.ids), len(data.systems)
-    docs, systems = resample_indices(n_docs, n_sys, options.resample, options.n_resamples,
-                                     options.seed)
+    docs, systems = resample_documents_and_systems(n_docs, n_sys, options.resample,
+                                                   options.n_resamples, options.seed)
     table = correlation_rows(scores, data.human, docs, systems, options.confidence)
     rows = []
     for metric, x in scores.items():
@@ -368,7 +368,7 @@ def meta_evaluate(data: HumanData, scores: dict[str, np.ndarray], options: MetaE
     for a, b in options.paired:
         for dim in data.dimensions:
             for level in LEVELS:
-                result = paired_test(scores[a], scores[b], data.human[dim], level=level,
+                result = correlation_paired_test(scores[a], scores[b], data.human[dim], level=level,
                                      permute=options.permute,
                                      n_permutations=options.n_resamples, seed=options.seed)
                 tests.append({"metric_a": a, "metric_b": b, "human": dim, "level": level,

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sumbench import references, reports, scoring
-from sumbench.errors import EXIT_FAILED_DOCUMENTS
+from sumbench import reports, scoring, suites
+from sumbench.errors import EXIT_FAILED_DOCUMENTS, EXIT_QUALITY
 from sumbench.gates import check_gates, parse_gates
 from sumbench.options import RunOptions
 from sumbench.records import Example, RunResult
@@ -32,7 +32,7 @@ def build_summarizer(options: RunOptions, examples: list[Example]) -> Summarizer
     if not options.cache or summarizer.fingerprint() is None:
         return summarizer
     from sumbench.cache import CachedSummarizer, ResponseCache
-    from sumbench.models import cache_dir
+    from sumbench.downloads import cache_dir
 
     return CachedSummarizer(summarizer,
                             ResponseCache(options.cache_file or cache_dir() / "responses.sqlite"))
@@ -40,16 +40,17 @@ def build_summarizer(options: RunOptions, examples: list[Example]) -> Summarizer
 
 def run_suite(options: RunOptions) -> RunResult:
     """Load the suite, summarize it, score it: the run, without writing anything."""
-    from sumbench.run import evaluate, references_digest
+    from sumbench.results import references_digest
+    from sumbench.run import evaluate_suite
 
     spec = rouge_spec(options)  # settings are checked before any file is read
     fields = None
     if options.article_field or options.reference_field or options.id_field:
-        from sumbench.tables import DEFAULT, Fields
+        from sumbench.suites.tables import DEFAULT, Fields
 
         fields = Fields(options.article_field or DEFAULT.article,
                         options.reference_field or DEFAULT.references, options.id_field)
-    examples, used = references.load_suite(data=options.data,
+    examples, used = suites.load_suite(data=options.data,
                                            references_dir=options.references,
                                            limit=options.limit, fields=fields)
     extra_spec: dict[str, object] = {"limit": options.limit, "command": options.argv}
@@ -64,7 +65,7 @@ def run_suite(options: RunOptions) -> RunResult:
     source = str(options.data if options.data is not None else options.references)
     with reports.console.progress(len(examples), options.quiet,
                                   f"{summarizer.name}: summarizing") as advance:
-        return evaluate(examples, summarizer, spec, seed=options.seed,
+        return evaluate_suite(examples, summarizer, spec, seed=options.seed,
                         engine=options.rouge_engine,  # type: ignore[arg-type]
                         data_source=source, on_progress=advance, extra_spec=extra_spec)
 
@@ -91,7 +92,7 @@ def _exit_code(result: RunResult, gate_results: list, max_failures: int) -> int:
             f"{failed} document(s) failed (more than --max-failures {max_failures}); they are "
             "scored as empty summaries. Run the same command again to retry only those.")
         return EXIT_FAILED_DOCUMENTS
-    return 1 if any(not g.passed for g in gate_results) else 0
+    return EXIT_QUALITY if any(not g.passed for g in gate_results) else 0
 
 
 def execute_merge(shard_dirs: list[Path], *, out: Path, formats: list[str],
@@ -117,7 +118,7 @@ def report_existing(run_dir: Path, formats: list[str], fail_under: str | None,
     written = reports.write_reports(run_dir, result, formats, gate_results)
     for path in written:
         print(path)
-    return 1 if any(not g.passed for g in gate_results) else 0
+    return EXIT_QUALITY if any(not g.passed for g in gate_results) else 0
 
 
 def execute_compare(base: Path, new: Path, *, metrics: str | None, alpha: float,
@@ -131,7 +132,7 @@ def execute_compare(base: Path, new: Path, *, metrics: str | None, alpha: float,
                                       top=top, base_dir=str(base), new_dir=str(new))
     written = reports.write_comparison(out or (new / "compare"), comparison, formats)
     reports.console.print_comparison(comparison, written)
-    return 1 if comparison.regressed else 0
+    return EXIT_QUALITY if comparison.regressed else 0
 
 
 def execute_meta_eval(human_file: Path, *, out: Path, options: RunOptions, meta_options: object,

@@ -20,6 +20,8 @@ API_MAX_RETRIES = 4  # retries after the first attempt, for 408, 429, 5xx and ne
 
 CONFIDENCE = 0.95  # bootstrap intervals of means and of paired deltas
 N_RESAMPLES = 2000  # bootstrap resamples for an interval
+# meta-eval resamples documents and systems and recomputes every correlation each time
+META_EVAL_RESAMPLES = 1000
 N_PERMUTATIONS = 9999  # sign-flip resamples for compare's p-value (exact when 2**n is less)
 ALPHA = 0.05  # compare's significance level
 TOP_DROPS = 5  # compare: how many of the largest drops to list

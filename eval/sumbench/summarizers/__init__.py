@@ -1,28 +1,24 @@
 """Summarizers: anything that turns a batch of examples into generations, in order.
 
-``REGISTRY`` maps each ``--summarizer`` name to the class that implements it, imported
-only when used (torch and transformers load inside ``hf`` alone). A new summarizer is one
-new module here plus one line in the table; it builds itself from the run's options
-with ``from_options``.
+``REGISTRY`` (registry.py) maps each ``--summarizer`` name to the class that implements
+it, imported only when used (torch and transformers load inside ``hf`` alone). A new
+summarizer is one new module here plus one line in the table; it builds itself from the
+run's options with ``from_options``.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from sumbench.records import Example, Generation
+from sumbench.summarizers.registry import REGISTRY, summarizer_class
 
 if TYPE_CHECKING:
     from sumbench.options import RunOptions
 
-REGISTRY: dict[str, str] = {
-    "hf": "sumbench.summarizers.hf:HFSummarizer",
-    "api": "sumbench.summarizers.api:APISummarizer",
-    "lead": "sumbench.summarizers.baselines:LeadSummarizer",
-    "predictions": "sumbench.summarizers.baselines:PredictionsSummarizer",
-}
+__all__ = ["REGISTRY", "ResultHook", "Summarizer", "summarizer_class"]
+
 
 # Called with each result as soon as it is final (in any order): the response cache
 # commits it and the progress bar moves. Summarizers call it for every result they return.
@@ -64,9 +60,3 @@ class Summarizer(Protocol):
         """Seconds spent outside summarize() calls, such as loading a model, and
         request statistics for a served model."""
         ...
-
-
-def summarizer_class(name: str) -> type[Summarizer]:
-    """The class registered under ``name``, imported now."""
-    module, _, attribute = REGISTRY[name].partition(":")
-    return getattr(importlib.import_module(module), attribute)  # type: ignore[no-any-return]

