@@ -32,6 +32,7 @@ from sumbench.models import ResolvedModel, quiet_libraries
 from sumbench.records import Example, Generation
 from sumbench.summarizers import ResultHook
 from sumbench.summarizers.cleanup import CLEANUP_VERSION, clean_prediction
+from sumbench.summarizers.prompting import chat_messages, check_prompt, user_text
 
 if TYPE_CHECKING:
     from sumbench.options import RunOptions
@@ -71,8 +72,7 @@ class GenerationSettings:
     system_prompt: str | None = None
 
     def __post_init__(self) -> None:
-        if "{article}" not in self.prompt:
-            raise SettingError("prompt", "must contain the placeholder {article}")
+        check_prompt(self.prompt)
         for name in ("max_new_tokens", "num_beams", "batch_size", "max_input_tokens"):
             check_at_least(name, getattr(self, name))
         check_choice("compile", self.compile, defaults.COMPILE_MODES)
@@ -349,13 +349,9 @@ class HFSummarizer:
             params = getattr(self._model.config, "task_specific_params", None) or {}
             prefix = params.get("summarization", {}).get("prefix", "") or ""
             return prefix + article
-        user = self.settings.prompt.replace("{article}", article)
         if not self.uses_chat_template:
-            return user
-        messages = []
-        if self.settings.system_prompt:
-            messages.append({"role": "system", "content": self.settings.system_prompt})
-        messages.append({"role": "user", "content": user})
+            return user_text(self.settings.prompt, article)
+        messages = chat_messages(self.settings.prompt, self.settings.system_prompt, article)
         return self._tokenizer.apply_chat_template(messages, tokenize=False,
                                                    add_generation_prompt=True)
 
