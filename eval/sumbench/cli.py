@@ -123,6 +123,9 @@ def run(
     rouge155_flags: Annotated[str | None, typer.Option(
         help="ROUGE-1.5.5 flags as a paper prints them (default \"-c 95 -r 1000 -n 2 -m "
              "-a\").")] = None,
+    metrics: Annotated[str, typer.Option(
+        help="Metric families to score: rouge (always), diagnostics, and any installed "
+             "plugin's (entry point group sumbench.metrics).")] = "rouge,diagnostics",
     out: Annotated[Path | None, typer.Option(help="Run folder (default runs/<time>-<name>)."
                                                 )] = None,
     report: Annotated[str | None, typer.Option(help="Extra reports: md,junit,html,csv.")
@@ -204,8 +207,9 @@ def run(
             extra_body=parse_json_object("extra_body", extra_body),
             api_key_env=api_key_env, concurrency=concurrency, timeout=timeout,
             max_retries=max_retries, max_failures=max_failures, shard=shard, quiet=quiet,
-            argv=sys.argv[1:])
-        return execute_run(options, formats=formats, fail_under=gates_text(fail_under, gate),
+            metrics=metrics, argv=sys.argv[1:])
+        return execute_run(options, formats=formats,
+                           fail_under=gates_text(fail_under, gate, options.metrics),
                            gate_on=gate_on)
 
     _guard(action)
@@ -314,6 +318,9 @@ def meta_eval(
     rouge155_flags: Annotated[str | None, typer.Option(
         help="ROUGE-1.5.5 flags (with --rouge-impl rouge155), e.g. \"-c 95 -r 1000 -n 2 -m "
              "-f A -a\" as SummEval used.")] = None,
+    metrics: Annotated[str, typer.Option(
+        help="Metric families to correlate: rouge (always), diagnostics, and any installed "
+             "plugin's.")] = "rouge,diagnostics",
     report: Annotated[str, typer.Option(help="json,md,html")] = "json,md,html",
     quiet: Annotated[bool, typer.Option(help="No table.")] = False,
 ) -> None:
@@ -339,20 +346,25 @@ def meta_eval(
         options = RunOptions(out=None, stemmer=stemmer, tokenizer=tokenizer,
                              multi_reference=multi_reference, rouge_types=rouge_types,
                              rouge_impl=rouge_impl, rouge155_flags=rouge155_flags,
-                             seed=seed, argv=sys.argv[1:])
+                             seed=seed, metrics=metrics, argv=sys.argv[1:])
         return execute_meta_eval(human_file, out=out, options=options, meta_options=meta,
                                  formats=formats, quiet=quiet)
 
     _guard(action)
 
 
-def gates_text(fail_under: str | None, gate: str | None) -> str | None:
+def gates_text(fail_under: str | None, gate: str | None,
+               metrics: tuple[str, ...] | None = None) -> str | None:
     """--fail-under and --gate as one list of gates, each checked under its own flag name
-    first so a typo is reported against the flag it was written in."""
+    first so a typo is reported against the flag it was written in. With the run's
+    ``metrics``, names of their columns are checked too; without (a finished run's
+    gates), those names are checked once the run is read."""
     from sumbench.gates import parse_gates
+    from sumbench.metrics import extra_columns
 
-    parse_gates(fail_under, "fail_under")
-    parse_gates(gate, "gate")
+    columns = extra_columns(metrics) if metrics is not None else None
+    parse_gates(fail_under, "fail_under", columns)
+    parse_gates(gate, "gate", columns)
     return ",".join(text for text in (fail_under, gate) if text) or None
 
 

@@ -15,13 +15,15 @@ settings may differ, that is the point; every other spec difference is shown.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from sumbench import defaults
 from sumbench.diagnostics import MEASURES
 from sumbench.errors import IncomparableRunsError, SettingError
-from sumbench.gates import parse_metric
+from sumbench.gates import NO_COLUMNS, STAT_ALIASES, is_rouge_type, parse_metric
+from sumbench.metrics import Column, recorded_columns
 from sumbench.records import DocumentResult, RunResult
 from sumbench.signature import Signature
 from sumbench.stats import PairedResult, paired_test
@@ -119,11 +121,24 @@ def check_comparable(base: RunResult, new: RunResult) -> list[str]:
     return problems
 
 
-def parse_metrics(text: str) -> list[tuple[str, str]]:
-    """``rouge1,rouge2.recall,density`` to [(type, statistic)]: a bare ROUGE type means
-    F1; a diagnostic (diagnostics.MEASURES) is paired per document as ("name", "mean")."""
-    metrics = [(m.strip(), "mean") if m.strip() in MEASURES else parse_metric(m, "metrics")
-               for m in text.split(",") if m.strip()]
+def parse_metrics(text: str, columns: Mapping[str, Column] = NO_COLUMNS
+                  ) -> list[tuple[str, str]]:
+    """``rouge1,rouge2.recall,density,wordcount`` to [(name, statistic)]: a bare ROUGE
+    type means F1; a diagnostic (diagnostics.MEASURES) is paired per document as
+    ("name", "mean"); another metric's column (``columns``) as (name, its statistic)."""
+    metrics = []
+    for part in (m.strip() for m in text.split(",") if m.strip()):
+        name, _, statistic = part.partition(".")
+        if part in MEASURES:
+            metrics.append((part, "mean"))
+        elif name in columns and not is_rouge_type(name):
+            statistic = STAT_ALIASES.get(statistic, statistic) or columns[name].main
+            if statistic not in columns[name].statistics:
+                raise SettingError("metrics", f"cannot read {part!r}: {name} reports "
+                                   f"{', '.join(columns[name].statistics)}")
+            metrics.append((name, statistic))
+        else:
+            metrics.append(parse_metric(part, "metrics"))
     if not metrics:
         raise SettingError("metrics", "names no metric")
     return metrics
@@ -138,7 +153,8 @@ def compare_runs(base: RunResult, new: RunResult, *,
         raise SettingError("alpha", f"must be between 0 and 1; got {alpha}")
     if max_drop < 0:
         raise SettingError("max_drop", f"must be >= 0; got {max_drop}")
-    chosen = parse_metrics(metrics if metrics is not None else ",".join(base.scores))
+    columns = recorded_columns(base.spec)
+    chosen = parse_metrics(metrics if metrics is not None else ",".join(base.scores), columns)
     problems = check_comparable(base, new)
     notes = []
     if problems and not force:
@@ -156,19 +172,16 @@ def compare_runs(base: RunResult, new: RunResult, *,
     if not pairs:
         raise IncomparableRunsError("the runs share no document id")
     results = []
-    for rouge_type, stat in chosen:
+    for name, stat in chosen:
         if stat == "mean":
-            results.append(_compare_diagnostic(rouge_type, base, new, pairs, alpha, seed))
-            continue
-        if rouge_type not in base.scores or rouge_type not in new.scores:
-            raise SettingError("metrics", f"names {rouge_type}, which was not computed in "
-                               "both runs")
-        a = [getattr(b.scores[rouge_type], stat) for b, _ in pairs]
-        b = [getattr(n.scores[rouge_type], stat) for _, n in pairs]
-        delta = paired_test(base=a, new=b, seed=seed)
-        results.append(MetricComparison(f"{rouge_type}.{stat}", sum(a) / len(a),
-                                        sum(b) / len(b), delta, verdict(delta, alpha, max_drop)))
-    rouge_chosen = [(t, s) for t, s in chosen if s != "mean"]
+            results.append(_compare_diagnostic(name, base, new, pairs, alpha, seed))
+        elif name in columns:
+            results.append(_compare_column(columns[name], stat, base, new, pairs, alpha,
+                                           max_drop, seed))
+        else:
+            results.append(_compare_scores(name, stat, pairs, "higher", alpha, max_drop, seed,
+                                           both_have=name in base.scores and name in new.scores))
+    rouge_chosen = [(t, s) for t, s in chosen if s != "mean" and t not in columns]
     drops = sorted(
         (Drop(b.id, getattr(n.scores[rouge_chosen[0][0]], rouge_chosen[0][1])
               - getattr(b.scores[rouge_chosen[0][0]], rouge_chosen[0][1]),
@@ -183,6 +196,47 @@ def compare_runs(base: RunResult, new: RunResult, *,
                       largest_drops=tuple(d for d in drops[:top] if d.delta < 0),
                       differences=differences, notes=tuple(notes),
                       signatures=(base.signature, new.signature), seed=seed)
+
+
+def _compare_scores(name: str, stat: str, pairs: list[tuple[DocumentResult, DocumentResult]],
+                    direction: str | None, alpha: float, max_drop: float, seed: int, *,
+                    both_have: bool) -> MetricComparison:
+    """A score column, paired over the documents where both runs define it. Its verdict
+    follows its direction: lower-is-better columns regress when they rise; a column with
+    no direction only ``increased`` or ``decreased``."""
+    if not both_have:
+        raise SettingError("metrics", f"names {name}, which was not computed in both runs")
+    both = [(getattr(b.scores[name], stat), getattr(n.scores[name], stat)) for b, n in pairs
+            if name in b.scores and name in n.scores]
+    both = [(x, y) for x, y in both if x is not None and y is not None]
+    if not both:
+        raise SettingError("metrics", f"names {name}.{stat}, which neither run defines on a "
+                           "shared document")
+    a, b = [x for x, _ in both], [y for _, y in both]
+    delta = paired_test(base=a, new=b, seed=seed)
+    if direction is None:
+        change = ("no significant change" if delta.p_value >= alpha
+                  else "increased" if delta.mean_delta > 0 else "decreased")
+    elif direction == "lower":  # judged as the drop of its negation
+        flipped = replace(delta, mean_delta=-delta.mean_delta)
+        change = verdict(flipped, alpha, max_drop)
+    else:
+        change = verdict(delta, alpha, max_drop)
+    return MetricComparison(f"{name}.{stat}", sum(a) / len(a), sum(b) / len(b), delta, change)
+
+
+def _compare_column(column: Column, stat: str, base: RunResult, new: RunResult,
+                    pairs: list[tuple[DocumentResult, DocumentResult]], alpha: float,
+                    max_drop: float, seed: int) -> MetricComparison:
+    """Another metric's column: compared only where both runs scored it the same way
+    (the metric's signature token), then as its direction says."""
+    tokens = (Signature.parse(base.signature).metric_tokens().get(column.metric),
+              Signature.parse(new.signature).metric_tokens().get(column.metric))
+    if tokens[0] != tokens[1]:
+        raise IncomparableRunsError(f"the runs scored {column.metric} differently ({tokens[0]} "
+                                    f"vs {tokens[1]}): {column.name} cannot be compared")
+    return _compare_scores(column.name, stat, pairs, column.direction, alpha, max_drop, seed,
+                           both_have=column.name in base.scores and column.name in new.scores)
 
 
 def _compare_diagnostic(name: str, base: RunResult, new: RunResult,

@@ -60,6 +60,13 @@ class ModelError(SumbenchError):
     """A model that cannot be provisioned, or that our safety policy refuses to load."""
 
 
+class MetricError(SumbenchError):
+    """A metric that returned what its contract does not allow (a plugin's bug): the
+    message names the metric, the document and what was wrong."""
+
+    exit_code = EXIT_UNEXPECTED
+
+
 class IncomparableRunsError(SumbenchError):
     """Two runs whose scores cannot be compared (different documents or ROUGE settings)."""
 

@@ -11,12 +11,15 @@ on the right side of the bound (stricter, and noisier on small suites).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Literal
 
 from sumbench.defaults import GATE_ON, ROUGE_TYPES, STATISTICS
 from sumbench.diagnostics import FLAGS, MEASURES
 from sumbench.errors import SettingError, check_choice, setting
+from sumbench.metrics.base import Column
 from sumbench.records import Interval, RunResult
 
 GateOn = Literal["mean", "low"]
@@ -32,15 +35,17 @@ class Gate:
     """``metric op bound``. The metric is a ROUGE type and statistic, a diagnostic's mean
     (diagnostics.MEASURES) or a flag's document count (diagnostics.FLAGS, and failed)."""
 
-    rouge_type: str  # the ROUGE type, the diagnostic or the flag
-    statistic: str  # precision, recall, fmeasure; "mean" (a diagnostic); "count" (a flag)
+    name: str  # the ROUGE type or another metric's column, the diagnostic or the flag
+    # precision, recall, fmeasure (or another column's statistic; "": its first);
+    # "mean" (a diagnostic); "count" (a flag)
+    statistic: str
     bound: float
     op: str = ">="
 
     @property
     def metric(self) -> str:
-        return self.rouge_type if self.statistic in ("mean", "count") \
-            else f"{self.rouge_type}.{self.statistic}"
+        return self.name if self.statistic in ("mean", "count", "", "value") \
+            else f"{self.name}.{self.statistic}"
 
     @property
     def is_count(self) -> bool:
@@ -64,6 +69,7 @@ class GateResult:
         return f"{self.gate.metric} {on} = {shown}, required {self.gate.op} {bound}: {verdict}"
 
 
+NO_COLUMNS: Mapping[str, Column] = MappingProxyType({})
 STAT_ALIASES = {"f1": "fmeasure", "f": "fmeasure", "p": "precision", "r": "recall"}
 COUNTED = (*FLAGS, "failed")
 
@@ -88,9 +94,15 @@ def parse_metric(text: str, setting_name: str) -> tuple[str, str]:
     return rouge_type, statistic
 
 
-def parse_gates(text: str | None, setting_name: str = "fail_under") -> list[Gate]:
+def parse_gates(text: str | None, setting_name: str = "fail_under",
+                columns: Mapping[str, Column] | None = NO_COLUMNS) -> list[Gate]:
     """Comma-separated gates. ``NAME=BOUND`` means NAME >= BOUND (the --fail-under form);
-    ``NAME>=B``, ``NAME<=B``, ``NAME>B``, ``NAME<B`` and ``NAME==B`` say it outright."""
+    ``NAME>=B``, ``NAME<=B``, ``NAME>B``, ``NAME<B`` and ``NAME==B`` say it outright.
+
+    ``columns`` are the run's other metrics' columns (``metrics.extra_columns``): a gate
+    may name one as ``NAME[.STAT]`` (a bare name means its main statistic). ``None``
+    accepts any such name for now, for a finished run whose columns are read later; the
+    default (none) refuses every name that is not ROUGE's or a diagnostic's."""
     if not text:
         return []
     gates = []
@@ -115,6 +127,9 @@ def parse_gates(text: str | None, setting_name: str = "fail_under") -> list[Gate
                 raise SettingError(setting_name, f"{part.strip()!r} counts documents: write "
                                    f"{name}=={value} or {name}<={value}")
             gate = Gate(name, "count", bound, op)
+        elif not is_rouge_type(name.partition(".")[0]) and (
+                columns is None or name.partition(".")[0] in columns):
+            gate = _column_gate(name, op, bound, columns, setting_name)
         else:
             if not is_rouge_type(name.partition(".")[0]):
                 raise SettingError(setting_name, f"cannot read {name!r}: a gate names a ROUGE "
@@ -130,6 +145,19 @@ def parse_gates(text: str | None, setting_name: str = "fail_under") -> list[Gate
     return gates
 
 
+def _column_gate(name: str, op: str, bound: float, columns: Mapping[str, Column] | None,
+                 setting_name: str) -> Gate:
+    """A gate on another metric's column; checked against ``columns`` when known."""
+    column_name, _, statistic = name.partition(".")
+    column = (columns or {}).get(column_name)
+    if column is not None:
+        statistic = STAT_ALIASES.get(statistic, statistic) or column.main
+        if statistic not in column.statistics:
+            raise SettingError(setting_name, f"cannot read {name!r}: {column_name} reports "
+                               f"{', '.join(column.statistics)}")
+    return Gate(column_name, statistic or "", bound, op)
+
+
 def check_gates(result: RunResult, gates: list[Gate], gate_on: GateOn = "mean"
                 ) -> list[GateResult]:
     """Each gate on the run. ``gate_on`` "low" takes the interval's conservative end: its
@@ -138,7 +166,7 @@ def check_gates(result: RunResult, gates: list[Gate], gate_on: GateOn = "mean"
     out = []
     for gate in gates:
         if gate.is_count:
-            value = float(_count(result, gate.rouge_type))
+            value = float(_count(result, gate.name))
         else:
             interval = _interval(result, gate)
             value = interval.mean
@@ -160,12 +188,20 @@ def _count(result: RunResult, name: str) -> int:
 
 
 def _interval(result: RunResult, gate: Gate) -> Interval:
+    if gate.name in result.scores and not is_rouge_type(gate.name):
+        by_stat = result.scores[gate.name]  # another metric's column
+        statistic = gate.statistic or next(iter(by_stat))
+        if statistic not in by_stat:
+            raise SettingError("fail_under", f"names {gate.name}.{statistic}; this run "
+                               f"has {', '.join(by_stat)}")
+        return by_stat[statistic]
     if gate.statistic == "mean":
-        if gate.rouge_type not in result.diagnostics:
-            raise SettingError("fail_under", f"names the diagnostic {gate.rouge_type}, which "
+        if gate.name not in result.diagnostics:
+            raise SettingError("fail_under", f"names the diagnostic {gate.name}, which "
                                "this run did not record (or no document defines it)")
-        return result.diagnostics[gate.rouge_type]
-    if gate.rouge_type not in result.scores:
-        raise SettingError("fail_under", f"names {gate.rouge_type}, which this run did "
-                           f"not compute (see {setting('rouge_types')})")
-    return result.scores[gate.rouge_type][gate.statistic]
+        return result.diagnostics[gate.name]
+    if gate.name not in result.scores:
+        see = setting("rouge_types") if is_rouge_type(gate.name) else setting("metrics")
+        raise SettingError("fail_under", f"names {gate.name}, which this run did "
+                           f"not compute (see {see})")
+    return result.scores[gate.name][gate.statistic]

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,9 @@ import numpy as np
 
 from sumbench import defaults
 from sumbench.errors import InputError, SettingError, check_at_least, check_choice
+from sumbench.metrics import BUILTIN, Metric
+from sumbench.metrics.apply import score_metric
+from sumbench.records import Example
 
 COEFFICIENTS = ("kendall", "spearman", "pearson")
 LEVELS = ("system", "summary")
@@ -111,10 +114,11 @@ def load_human(path: Path) -> HumanData:
         human=human, sha256=sha256_file(path))
 
 
-def metric_scores(data: HumanData, spec: Any, *, engine: str = "auto", seed: int = 0
-                  ) -> dict[str, np.ndarray]:
+def metric_scores(data: HumanData, spec: Any, *, engine: str = "auto", seed: int = 0,
+                  metrics: Sequence[Metric] | None = None) -> dict[str, np.ndarray]:
     """Each metric's (documents, systems) matrix: ROUGE types x statistics, then each
-    diagnostic where articles are given."""
+    diagnostic where articles are given (and ``metrics`` include them: None means ROUGE
+    and the diagnostics), then each other metric's columns (``name`` or ``name.stat``)."""
     from sumbench import diagnostics, scoring
 
     n_docs, n_sys = len(data.ids), len(data.systems)
@@ -127,7 +131,8 @@ def metric_scores(data: HumanData, spec: Any, *, engine: str = "auto", seed: int
         for stat in defaults.STATISTICS:
             values = [getattr(s[rouge_type], stat) for s in per_summary]
             out[f"{rouge_type}.{stat}"] = np.array(values).reshape(n_docs, n_sys)
-    if data.articles is not None:
+    names = [m.name for m in metrics] if metrics is not None else ["diagnostics"]
+    if data.articles is not None and "diagnostics" in names:
         flat_articles = [a for a in data.articles for _ in data.systems]
         diagnosed = diagnostics.diagnose_all(
             flat_articles, flat_preds, [None] * len(flat_preds),
@@ -137,6 +142,31 @@ def metric_scores(data: HumanData, spec: Any, *, engine: str = "auto", seed: int
             values = [d.measures[name] for d in diagnosed]
             out[name] = np.array([np.nan if v is None else float(v) for v in values]
                                  ).reshape(n_docs, n_sys)
+    for metric in metrics or ():
+        if metric.name not in BUILTIN:
+            out.update(_other_metric(metric, data, flat_refs, flat_preds))
+    return out
+
+
+def _other_metric(metric: Metric, data: HumanData, references: list[tuple[str, ...]],
+                  predictions: list[str]) -> dict[str, np.ndarray]:
+    """A plugin's columns over every system's summaries, as (documents, systems)."""
+    if "article" in metric.needs and data.articles is None:
+        raise SettingError("metrics", f"names {metric.name}, which reads the article, and "
+                           "the human-judged file has none")
+    articles = [a for a in (data.articles or [""] * len(data.ids)) for _ in data.systems]
+    ids = [f"{doc}/{system}" for doc in data.ids for system in data.systems]
+    examples = [Example(i, a, tuple(r)) for i, a, r in zip(ids, articles, references,
+                                                           strict=True)]
+    per_summary = score_metric(metric, examples, predictions, articles)
+    shape = (len(data.ids), len(data.systems))
+    out = {}
+    for column in metric.columns():
+        for stat in column.statistics:
+            label = column.name if len(column.statistics) == 1 else f"{column.name}.{stat}"
+            values = [getattr(s[column.name], stat) for s in per_summary]
+            out[label] = np.array([np.nan if v is None else v for v in values],
+                                  dtype=float).reshape(shape)
     return out
 
 

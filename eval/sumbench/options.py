@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sumbench import defaults
+
+if TYPE_CHECKING:
+    from sumbench.metrics import Metric
 from sumbench.errors import SettingError, check_at_least, check_choice, check_device, setting
 
 
@@ -45,6 +48,7 @@ class RunOptions:
     rouge_engine: str = "auto"
     rouge_impl: str = "rouge-score"
     rouge155_flags: str | None = None
+    metrics: tuple[str, ...] = ("rouge", "diagnostics")  # families (metrics/); a comma string too
     cache: bool = True
     cache_file: Path | None = None
     trust_remote_code: bool = False
@@ -118,14 +122,24 @@ class RunOptions:
                 if getattr(self, name) != default:
                     raise SettingError(name, "is for in-process models; a served model's "
                                        "settings belong to its server (or --extra-body)")
+        from sumbench.metrics import parse_metric_names
+
+        object.__setattr__(self, "metrics", parse_metric_names(self.metrics))
         if self.shard is not None:
             from sumbench.shards import parse_shard
 
             parse_shard(self.shard)
-        if self.prompt is not None and "{article}" not in self.prompt:
-            raise SettingError("prompt", "must contain the placeholder {article}")
+        from sumbench.summarizers.prompting import check_prompt
+
+        check_prompt(self.prompt)
         if self.out is not None and self.out.exists() and not self.out.is_dir():
             raise SettingError("out", f"{self.out} exists and is not a folder")
+
+    def metric_objects(self) -> list[Metric]:
+        """Each chosen metric, built from these options (ROUGE first)."""
+        from sumbench.metrics import metric_class
+
+        return [metric_class(name).from_options(self) for name in self.metrics]
 
     @property
     def rouge_type_list(self) -> tuple[str, ...]:

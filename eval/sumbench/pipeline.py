@@ -11,6 +11,7 @@ from pathlib import Path
 from sumbench import reports, scoring, suites
 from sumbench.errors import EXIT_FAILED_DOCUMENTS, EXIT_QUALITY
 from sumbench.gates import check_gates, parse_gates
+from sumbench.metrics import extra_columns, recorded_columns
 from sumbench.options import RunOptions
 from sumbench.records import Example, RunResult
 from sumbench.runio import read_run, write_run
@@ -18,12 +19,10 @@ from sumbench.summarizers import Summarizer, summarizer_class
 
 
 def rouge_spec(options: RunOptions) -> scoring.RougeSpec:
-    if options.rouge_impl == "rouge155":
-        return scoring.RougeSpec(implementation="rouge155",
-                                 rouge155_flags=options.rouge155_flags or "")
-    return scoring.RougeSpec(rouge_types=options.rouge_type_list, use_stemmer=options.stemmer,
-                             tokenizer=options.tokenizer,  # type: ignore[arg-type]
-                             multi_reference=options.multi_reference)  # type: ignore[arg-type]
+    """The ROUGE settings of a run (checked when built)."""
+    from sumbench.metrics.rouge import Rouge
+
+    return Rouge.from_options(options).spec
 
 
 def build_summarizer(options: RunOptions, examples: list[Example]) -> Summarizer:
@@ -40,19 +39,20 @@ def build_summarizer(options: RunOptions, examples: list[Example]) -> Summarizer
 
 def run_suite(options: RunOptions) -> RunResult:
     """Load the suite, summarize it, score it: the run, without writing anything."""
+    from sumbench.metrics.rouge import Rouge
     from sumbench.results import references_digest
     from sumbench.run import evaluate_suite
 
-    spec = rouge_spec(options)  # settings are checked before any file is read
+    metrics = options.metric_objects()  # settings are checked before any file is read
+    spec = next(m.spec for m in metrics if isinstance(m, Rouge))
     fields = None
     if options.article_field or options.reference_field or options.id_field:
         from sumbench.suites.tables import DEFAULT, Fields
 
         fields = Fields(options.article_field or DEFAULT.article,
                         options.reference_field or DEFAULT.references, options.id_field)
-    examples, used = suites.load_suite(data=options.data,
-                                           references_dir=options.references,
-                                           limit=options.limit, fields=fields)
+    examples, used = suites.load_suite(data=options.data, references_dir=options.references,
+                                       limit=options.limit, fields=fields)
     extra_spec: dict[str, object] = {"limit": options.limit, "command": options.argv}
     if used is not None:
         extra_spec["fields"] = used.as_dict()
@@ -66,8 +66,9 @@ def run_suite(options: RunOptions) -> RunResult:
     with reports.console.progress(len(examples), options.quiet,
                                   f"{summarizer.name}: summarizing") as advance:
         return evaluate_suite(examples, summarizer, spec, seed=options.seed,
-                        engine=options.rouge_engine,  # type: ignore[arg-type]
-                        data_source=source, on_progress=advance, extra_spec=extra_spec)
+                              engine=options.rouge_engine,  # type: ignore[arg-type]
+                              data_source=source, on_progress=advance,
+                              extra_spec=extra_spec, metrics=metrics)
 
 
 def execute_run(options: RunOptions, *, formats: list[str], fail_under: str | None,
@@ -75,7 +76,8 @@ def execute_run(options: RunOptions, *, formats: list[str], fail_under: str | No
     """Run, write the run folder and reports; return the exit code."""
     if options.out is None:
         raise ValueError("execute_run writes a run folder: set RunOptions.out")
-    gates = parse_gates(fail_under)  # fail on a typo before any model work
+    # fail on a typo before any model work
+    gates = parse_gates(fail_under, columns=extra_columns(options.metrics))
     result = run_suite(options)
     write_run(options.out, result)
     gate_results = check_gates(result, gates, gate_on)  # type: ignore[arg-type]
@@ -101,8 +103,8 @@ def execute_merge(shard_dirs: list[Path], *, out: Path, formats: list[str],
     """Merge shard run folders into one run folder; reports and gates as for a run."""
     from sumbench import shards
 
-    gates = parse_gates(fail_under)
     result = shards.merge([(d, read_run(d)) for d in shard_dirs], argv)
+    gates = parse_gates(fail_under, columns=recorded_columns(result.spec))
     write_run(out, result)
     gate_results = check_gates(result, gates, gate_on)  # type: ignore[arg-type]
     reports.write_reports(out, result, formats, gate_results)
@@ -112,8 +114,8 @@ def execute_merge(shard_dirs: list[Path], *, out: Path, formats: list[str],
 
 def report_existing(run_dir: Path, formats: list[str], fail_under: str | None,
                     gate_on: str) -> int:
-    gates = parse_gates(fail_under)
     result = read_run(run_dir)
+    gates = parse_gates(fail_under, columns=recorded_columns(result.spec))
     gate_results = check_gates(result, gates, gate_on)  # type: ignore[arg-type]
     written = reports.write_reports(run_dir, result, formats, gate_results)
     for path in written:
@@ -145,14 +147,16 @@ def execute_meta_eval(human_file: Path, *, out: Path, options: RunOptions, meta_
     spec = rouge_spec(options)
     data = metaeval.load_human(human_file)
     scores = metaeval.metric_scores(data, spec, engine=options.rouge_engine,
-                                    seed=options.seed)
+                                    seed=options.seed, metrics=options.metric_objects())
     tables = metaeval.meta_evaluate(data, scores, meta_options)
     result = {
         "input": str(human_file), "input_sha256": data.sha256,
         "n_documents": len(data.ids), "n_systems": len(data.systems),
         "systems": list(data.systems), "dimensions": list(data.dimensions),
         "metrics": list(scores), "rouge": spec.as_dict(),
-        "diagnostics": None if data.articles is None else "computed from the articles",
+        "diagnostics": None if data.articles is None or "diagnostics" not in options.metrics
+        else "computed from the articles",
+        "metric_families": list(options.metrics),
         "resample": meta_options.resample, "n_resamples": meta_options.n_resamples,
         "seed": meta_options.seed, "confidence": meta_options.confidence,
         "interval": "percentile bootstrap",

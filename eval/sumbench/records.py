@@ -47,6 +47,23 @@ class Score:
 
 
 @dataclass(frozen=True)
+class Values:
+    """One document's statistics of a metric column other than ROUGE's P/R/F, e.g.
+    ``{"value": 42.0}``; read like a Score (``getattr(values, "value")``)."""
+
+    statistics: dict[str, float | None]
+
+    def __getattr__(self, name: str) -> float | None:
+        try:
+            return self.__dict__["statistics"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def as_dict(self) -> dict[str, float | None]:
+        return dict(self.statistics)
+
+
+@dataclass(frozen=True)
 class Interval:
     """The exact mean over documents and a bootstrap confidence interval around it."""
 
@@ -65,7 +82,7 @@ class DocumentResult:
     id: str
     generation: Generation
     references: tuple[str, ...]
-    scores: dict[str, Score]
+    scores: dict[str, Score | Values]  # ROUGE types, then any other metric's columns
     scored_prediction: str  # the prediction as scored: one sentence per line
     diagnostics: dict[str, Any] | None = None  # diagnostics.Diagnostics.as_dict()
 
@@ -95,7 +112,7 @@ class RunResult:
     spec: dict[str, Any]
     versions: dict[str, str]
     documents: tuple[DocumentResult, ...]
-    scores: dict[str, dict[str, Interval]]  # rouge type -> statistic -> interval
+    scores: dict[str, dict[str, Interval]]  # column (rouge type...) -> statistic -> interval
     timings: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     counts: dict[str, int] = field(default_factory=dict)

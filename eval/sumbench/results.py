@@ -27,11 +27,20 @@ def references_digest(examples: Sequence[Example]) -> str:
 
 def aggregate(documents: Sequence[DocumentResult], spec: RougeSpec, seed: int
               ) -> dict[str, dict[str, Interval]]:
-    columns = {(rouge_type, stat): [getattr(d.scores[rouge_type], stat) for d in documents]
-               for rouge_type in spec.rouge_types for stat in STATISTICS}
-    intervals = stats.mean_intervals(columns, seed=seed)  # type: ignore[arg-type]
-    return {rouge_type: {stat: intervals[rouge_type, stat] for stat in STATISTICS}
-            for rouge_type in spec.rouge_types}
+    """Every score column's exact mean and interval per statistic: the ROUGE types in the
+    spec's order, then each other metric's columns, over the documents that define them."""
+    names = list(spec.rouge_types) + [n for n in (documents[0].scores if documents else {})
+                                      if n not in spec.rouge_types]
+    columns: dict[tuple[str, str], list[float]] = {}
+    for name in names:
+        statistics = STATISTICS if name in spec.rouge_types else \
+            tuple(documents[0].scores[name].as_dict())
+        for stat in statistics:
+            values = [getattr(d.scores[name], stat) for d in documents if name in d.scores]
+            columns[name, stat] = [v for v in values if v is not None]
+    intervals = stats.mean_intervals({k: v for k, v in columns.items() if v}, seed=seed)
+    return {name: {stat: intervals[name, stat] for n, stat in columns
+                   if n == name and (name, stat) in intervals} for name in names}
 
 
 def rouge155_block(documents: Sequence[DocumentResult], rouge: RougeSpec

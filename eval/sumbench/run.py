@@ -16,6 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from sumbench import diagnostics, scoring, signature, stats, workers
+from sumbench.metrics import BUILTIN, Metric
+from sumbench.metrics.apply import metric_spec, score_metric
+from sumbench.metrics.diagnostics import Diagnostics
+from sumbench.metrics.rouge import Rouge
 from sumbench.records import DocumentResult, Example, Generation, RunResult
 from sumbench.results import aggregate_diagnostics, references_digest, tally
 from sumbench.scoring import RougeSpec
@@ -81,10 +85,19 @@ def generate_all(examples: Sequence[Example], summarizer: Summarizer, *, chunk_s
 
 
 def evaluate_suite(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSpec, *,
-             seed: int = 0, chunk_size: int | None = None, engine: scoring.Engine = "auto",
-             data_source: str = "", on_progress: ProgressHook | None = None,
-             extra_spec: dict[str, Any] | None = None) -> RunResult:
-    """The whole job for one suite and one summarizer."""
+                   seed: int = 0, chunk_size: int | None = None,
+                   engine: scoring.Engine = "auto", data_source: str = "",
+                   on_progress: ProgressHook | None = None,
+                   extra_spec: dict[str, Any] | None = None,
+                   metrics: Sequence[Metric] | None = None) -> RunResult:
+    """The whole job for one suite and one summarizer.
+
+    ``metrics`` are the run's metric families (metrics/; None: ROUGE and diagnostics).
+    ROUGE (``rouge``) and the diagnostics are scored on this module's tuned path; every
+    other metric through its own ``score``, its columns stored beside ROUGE's."""
+    chosen = list(metrics) if metrics is not None else [Rouge(rouge), Diagnostics()]
+    diagnose = any(m.name == "diagnostics" for m in chosen)
+    others = [m for m in chosen if m.name not in BUILTIN]
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     t0 = time.perf_counter()
     workers.requested()  # a bad SUMBENCH_WORKERS fails now, not after generation
@@ -104,18 +117,27 @@ def evaluate_suite(examples: Sequence[Example], summarizer: Summarizer, rouge: R
         # helpers diagnose and split sentences with this process, then cross-check
         # ROUGE while this process aggregates
         diagnosing = (pool.submit(workers.timed, diagnostics.diagnose_all, articles,
-                                  predictions, finish_reasons) if pool else None)
+                                  predictions, finish_reasons) if pool and diagnose else None)
         per_doc, confirm_scores = scoring.score_batch_then_check(
             references=references, predictions=predictions, spec=rouge, engine=engine,
             seed=seed, pool=pool)
-        diagnosed, diagnostics_s = (diagnosing.result() if diagnosing else workers.timed(
-            diagnostics.diagnose_all, articles, predictions, finish_reasons))
+        t_metrics = time.perf_counter()
+        for metric in others:
+            values = score_metric(metric, examples, predictions, articles)
+            per_doc = [{**scores, **more} for scores, more in zip(per_doc, values, strict=True)]
+        metrics_s = time.perf_counter() - t_metrics
         scored = [scoring.sentence_lines(g.prediction) for g in generations]
-        diagnosed = [diag.with_summary_sentences(len(lines.split("\n")) if lines else 0)
-                     for diag, lines in zip(diagnosed, scored, strict=True)]
+        diagnosed: list[dict[str, Any] | None] = [None] * len(examples)
+        diagnostics_s = 0.0
+        if diagnose:
+            found, diagnostics_s = (diagnosing.result() if diagnosing else workers.timed(
+                diagnostics.diagnose_all, articles, predictions, finish_reasons))
+            diagnosed = [diag.with_summary_sentences(len(lines.split("\n")) if lines else 0
+                                                     ).as_dict()
+                         for diag, lines in zip(found, scored, strict=True)]
         t_diag = time.perf_counter()
         documents = tuple(
-            DocumentResult(ex.id, gen, ex.references, scores, lines, diag.as_dict())
+            DocumentResult(ex.id, gen, ex.references, scores, lines, diag)
             for ex, gen, scores, lines, diag in zip(examples, generations, per_doc, scored,
                                                     diagnosed, strict=True))
         diagnostic_means = aggregate_diagnostics(documents, seed)
@@ -129,7 +151,8 @@ def evaluate_suite(examples: Sequence[Example], summarizer: Summarizer, rouge: R
         "document_ids_and_references_sha256": references_digest(examples),
         **summarizer.describe(),
         "rouge": rouge.as_dict(),
-        "diagnostics": diagnostics.spec(),
+        **({"diagnostics": diagnostics.spec()} if diagnose else {}),
+        "metrics": {m.name: metric_spec(m) for m in chosen},
         "aggregation": {"mean": "exact mean over documents",
                         "interval": f"{int(stats.CONFIDENCE * 100)}% percentile bootstrap",
                         "n_resamples": stats.N_RESAMPLES, "seed": seed},
@@ -147,6 +170,7 @@ def evaluate_suite(examples: Sequence[Example], summarizer: Summarizer, rouge: R
         "generation_s": round(generation_s, 3),
         "scoring_s": round(t2 - t1, 3),  # ROUGE and diagnostics
         "diagnostics_s": round(diagnostics_s, 3),
+        **({"metrics_s": round(metrics_s, 3)} if others else {}),
         "scoring_helpers": helpers,  # processes that split sentences, checked, diagnosed
         "total_s": round(t2 - t0, 3),
         "documents_per_minute": round(60 * generated / generation_s, 2)

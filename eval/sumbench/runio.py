@@ -20,6 +20,7 @@ from sumbench.records import (
     Interval,
     RunResult,
     Score,
+    Values,
 )
 from sumbench.signature import Signature
 from sumbench.signature import from_spec as signature_from_spec
@@ -139,6 +140,13 @@ def _requests(path: Path) -> dict[str, dict[str, Any]]:
     return log
 
 
+def _score(values: dict[str, Any]) -> Score | Values:
+    """ROUGE's precision/recall/F1 as a Score; any other metric's statistics as Values."""
+    if set(values) == {"precision", "recall", "fmeasure"}:
+        return Score(**values)
+    return Values({k: None if v is None else float(v) for k, v in values.items()})
+
+
 def _samples(path: Path) -> list[DocumentResult]:
     requests = _requests(path.with_name(REQUESTS))
     documents = []
@@ -152,7 +160,7 @@ def _samples(path: Path) -> list[DocumentResult]:
                                     bool(row.get("truncated", False)),
                                     finish_reason=row.get("finish_reason"),
                                     error=row.get("error"), request=requests.get(row["id"]))
-            scores = {k: Score(**v) for k, v in row["scores"].items()}
+            scores = {k: _score(v) for k, v in row["scores"].items()}
             documents.append(DocumentResult(row["id"], generation, tuple(row["references"]),
                                             scores, row.get("scored_prediction", ""),
                                             row.get("diagnostics")))

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from dataclasses import MISSING, asdict, dataclass, fields
 
-# fields that decide per-document scores; two runs compare only if these match
+# fields that decide per-document scores; two runs compare only if these match (the
+# extra metrics are compared one by one, on the metrics both runs have: compare.py)
 SCORE_FIELDS = ("rouge", "types", "stem", "tok", "split", "multiref", "refs")
+OMITTED_WHEN_NONE = ("metrics",)
 
 
 @dataclass(frozen=True)
@@ -33,9 +35,19 @@ class Signature:
     refs: str  # the first 12 hex digits of the digest over document ids and references
     diag: str = "none"  # the diagnostics' definitions (diagnostics.VERSION); none before them
     quant: str = "none"  # the model's weights as run: int8 (--quantize) or none
+    # metrics beyond ROUGE and the diagnostics, each by its own signature token; printed
+    # only when there are some, so the signature of a ROUGE run reads as it always has
+    metrics: str = "none"
 
     def __str__(self) -> str:
-        return "|".join(f"{f.name}:{getattr(self, f.name)}" for f in fields(self))
+        return "|".join(f"{f.name}:{getattr(self, f.name)}" for f in fields(self)
+                        if f.name not in OMITTED_WHEN_NONE or getattr(self, f.name) != "none")
+
+    def metric_tokens(self) -> dict[str, str]:
+        """Each extra metric's signature token, by the metric's name (its first part)."""
+        if self.metrics == "none":
+            return {}
+        return {token.split("-", 1)[0]: token for token in self.metrics.split(",")}
 
     @classmethod
     def parse(cls, text: str) -> Signature:
@@ -84,4 +96,6 @@ def from_spec(spec: dict, versions: dict) -> Signature:
         refs=str(spec["document_ids_and_references_sha256"])[:12],
         diag=str(spec.get("diagnostics", {}).get("version", "none")),
         quant=str((spec.get("generation") or {}).get("quantize", "none")),
+        metrics=",".join(entry["signature"] for name, entry in spec.get("metrics", {}).items()
+                         if name not in ("rouge", "diagnostics")) or "none",
     )

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sumbench.gates import GateResult
 from sumbench.records import RunResult
+from sumbench.reports.columns import PRF, other_columns, prf_columns, shown
 
 if TYPE_CHECKING:
     from sumbench.compare import Comparison
@@ -76,10 +77,16 @@ def print_run(result: RunResult, run_dir: Path, gates: list[GateResult]) -> None
     table.add_column("metric", no_wrap=True, min_width=9)
     for stat in ("precision", "recall", "fmeasure"):
         table.add_column("F1" if stat == "fmeasure" else stat, justify="right", no_wrap=True)
-    for rouge_type, by_stat in result.scores.items():
-        table.add_row(rouge_type, *(f"{iv.mean:.4f} [{iv.low:.4f}, {iv.high:.4f}]"
-                                    for iv in by_stat.values()))
+    for name in prf_columns(result):
+        table.add_row(name, *(shown(result.scores[name][stat]) for stat in PRF))
     console.print(table)
+    if other_columns(result):
+        more = Table(title="Other metrics (mean [95% CI])")
+        more.add_column("metric", no_wrap=True)
+        more.add_column("mean [95% CI]", justify="right", no_wrap=True)
+        for label, _stat, interval in other_columns(result):
+            more.add_row(label, shown(interval))
+        console.print(more)
     for line in rouge155_lines(result):
         console.print(line, markup=False, soft_wrap=True)
     if result.diagnostics:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sumbench.records import RunResult
+from sumbench.reports.columns import other_columns, prf_columns
 
 if TYPE_CHECKING:
     from sumbench.compare import Comparison
@@ -267,7 +268,7 @@ def diagnostic_plots(result: RunResult) -> dict[str, dict[str, Any]]:
 
 
 def run_html(result: RunResult, gates: list[GateResult]) -> str:
-    types = list(result.scores)
+    types = prf_columns(result)
     rows = [{"n": n, "id": d.id, "f1": {t: d.scores[t].fmeasure for t in types},
              "truncated": d.generation.truncated, "prediction": d.generation.prediction,
              "references": list(d.references),
@@ -278,7 +279,8 @@ def run_html(result: RunResult, gates: list[GateResult]) -> str:
     data = embed_json({"types": types, "page_size": PAGE_SIZE, "rows": rows})
     plots = {t: histogram_bars([d.scores[t].fmeasure for d in result.documents]) for t in types}
     return _env().get_template("report.html.j2").render(
-        result=result, types=types, data=data, plots=plots, gates=gates,
+        result=result, types=types, others=other_columns(result), data=data, plots=plots,
+        gates=gates,
         diagnostic_plots=diagnostic_plots(result),
         script=SCRIPT, csp=_csp(), title="sumbench report")
 

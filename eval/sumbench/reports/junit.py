@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
 from sumbench.gates import GateResult
-from sumbench.records import RunResult
+from sumbench.records import RunResult, Score, Values
 
 if TYPE_CHECKING:
     from sumbench.compare import Comparison
@@ -59,13 +59,20 @@ def _finish(root: ET.Element) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
 
 
+def _document_line(name: str, values: Score | Values) -> str:
+    if isinstance(values, Score):
+        return (f"{name}: P={values.precision:.4f} R={values.recall:.4f} "
+                f"F1={values.fmeasure:.4f}")
+    return f"{name}: " + " ".join(f"{stat}={'-' if v is None else format(v, '.4f')}"
+                                  for stat, v in values.as_dict().items())
+
+
 def run_junit(result: RunResult, gates: list[GateResult]) -> str:
     root = ET.Element("testsuites", {"name": "sumbench"})
     stamp = str(result.timings.get("started_at", ""))
     docs = _suite(root, "sumbench.documents", stamp, {"sumbench.signature": result.signature})
     for d in result.documents:
-        scores = "\n".join(f"{t}: P={s.precision:.4f} R={s.recall:.4f} F1={s.fmeasure:.4f}"
-                           for t, s in d.scores.items())
+        scores = "\n".join(_document_line(name, values) for name, values in d.scores.items())
         _case(docs, "sumbench.documents", d.id,
               f"{scores}\ntruncated: {d.generation.truncated}\n"
               f"prediction:\n{d.generation.prediction}")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from sumbench.gates import GateResult
 from sumbench.records import RunResult
+from sumbench.reports.columns import PRF, other_columns, prf_columns, shown
 
 if TYPE_CHECKING:
     from sumbench.compare import Comparison
@@ -30,9 +31,13 @@ def run_summary(result: RunResult, gates: list[GateResult], lowest: int = 5) -> 
     lines = [f"## sumbench: {cell(spec.get('summarizer', '?'))} on "
              f"{cell(spec.get('data', '?'))} ({len(result.documents)} documents)", ""]
     lines += ["| metric | precision | recall | F1 |", "| --- | ---: | ---: | ---: |"]
-    for rouge_type, by_stat in result.scores.items():
-        lines.append(f"| {rouge_type} | " + " | ".join(
-            f"{iv.mean:.4f} [{iv.low:.4f}, {iv.high:.4f}]" for iv in by_stat.values()) + " |")
+    for name in prf_columns(result):
+        lines.append(f"| {cell(name)} | " + " | ".join(
+            shown(result.scores[name][stat]) for stat in PRF) + " |")
+    if other_columns(result):
+        lines += ["", "| metric | mean [95% CI] |", "| --- | ---: |"]
+        lines += [f"| {cell(label)} | {shown(interval)} |"
+                  for label, _stat, interval in other_columns(result)]
     lines += ["", "Mean over documents [95% bootstrap interval].",
               f"Signature: {cell(result.signature, 600)}"]
     if result.rouge155:

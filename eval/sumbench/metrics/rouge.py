@@ -1,0 +1,47 @@
+"""ROUGE as a metric of the contract: one column per ROUGE type, with precision, recall
+and F1, higher is better. The arithmetic is ``scoring.py``'s (rouge-score, its checked
+fast path, or the ROUGE-1.5.5 port); this class says what the run reports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sumbench.metrics.base import Column, DocumentValues, Metric
+from sumbench.scoring import STATISTICS, RougeSpec
+
+
+class Rouge(Metric):
+    name = "rouge"
+    needs = frozenset({"prediction", "references"})
+
+    def __init__(self, spec: RougeSpec | None = None) -> None:
+        self.spec = spec or RougeSpec()
+
+    @classmethod
+    def from_options(cls, options: Any) -> Rouge:
+        if options is None:
+            return cls()
+        if options.rouge_impl == "rouge155":
+            return cls(RougeSpec(implementation="rouge155",
+                                 rouge155_flags=options.rouge155_flags or ""))
+        return cls(RougeSpec(rouge_types=options.rouge_type_list, use_stemmer=options.stemmer,
+                             tokenizer=options.tokenizer,  # type: ignore[arg-type]
+                             multi_reference=options.multi_reference))  # type: ignore[arg-type]
+
+    def columns(self) -> tuple[Column, ...]:
+        return tuple(Column(t, STATISTICS, "higher", self.name) for t in self.spec.rouge_types)
+
+    def score(self, *, predictions: Sequence[str], references: Sequence[Sequence[str]],
+              articles: Sequence[str]) -> list[DocumentValues]:
+        from sumbench import scoring
+
+        per_doc = scoring.score_batch(references=references, predictions=predictions,
+                                      spec=self.spec)
+        return [{t: dict(s.as_dict()) for t, s in doc.items()} for doc in per_doc]
+
+    def signature(self) -> str:
+        return "rouge"  # the run signature's own fields describe ROUGE in full
+
+    def describe(self) -> dict[str, Any]:
+        return self.spec.as_dict()
