@@ -42,6 +42,7 @@ class RunOptions:
     tokenizer: str = "default"
     multi_reference: str = "max"
     rouge_types: str = ",".join(defaults.ROUGE_TYPES)
+    split: str = "auto"  # ROUGE-Lsum's sentences (defaults.SPLIT_MODES)
     rouge_engine: str = "auto"
     rouge_impl: str = "rouge-score"
     rouge155_flags: str | None = None
@@ -80,6 +81,7 @@ class RunOptions:
         check_choice("quantize", self.quantize, defaults.QUANTIZE_MODES)
         check_choice("tokenizer", self.tokenizer, defaults.TOKENIZERS)
         check_choice("multi_reference", self.multi_reference, defaults.MULTI_REFERENCE)
+        check_choice("split", self.split, defaults.SPLIT_MODES)
         check_choice("rouge_engine", self.rouge_engine, defaults.ROUGE_ENGINES)
         check_choice("rouge_impl", self.rouge_impl, defaults.ROUGE_IMPLEMENTATIONS)
         if self.rouge_impl == "rouge155":

@@ -20,10 +20,12 @@ from sumbench.summarizers import Summarizer, summarizer_class
 def rouge_spec(options: RunOptions) -> scoring.RougeSpec:
     if options.rouge_impl == "rouge155":
         return scoring.RougeSpec(implementation="rouge155",
-                                 rouge155_flags=options.rouge155_flags or "")
+                                 rouge155_flags=options.rouge155_flags or "",
+                                 split=options.split)
     return scoring.RougeSpec(rouge_types=options.rouge_type_list, use_stemmer=options.stemmer,
                              tokenizer=options.tokenizer,  # type: ignore[arg-type]
-                             multi_reference=options.multi_reference)  # type: ignore[arg-type]
+                             multi_reference=options.multi_reference,  # type: ignore[arg-type]
+                             split=options.split)
 
 
 def build_summarizer(options: RunOptions, examples: list[Example]) -> Summarizer:

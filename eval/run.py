@@ -127,7 +127,7 @@ def evaluate(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSp
             seed=seed, pool=pool)
         diagnosed, diagnostics_s = (diagnosing.result() if diagnosing else workers.timed(
             diagnostics.diagnose_all, articles, predictions, finish_reasons))
-        scored = [scoring.sentence_lines(g.prediction) for g in generations]
+        scored = [scoring.sentence_lines(g.prediction, rouge.split) for g in generations]
         diagnosed = [diag.with_summary_sentences(len(lines.split("\n")) if lines else 0)
                      for diag, lines in zip(diagnosed, scored, strict=True)]
         t_diag = time.perf_counter()
@@ -184,7 +184,8 @@ def rouge155_block(documents: Sequence[DocumentResult], rouge: RougeSpec
         return None
     from sumbench import rouge155
 
-    return rouge155.printed_block([d.scores for d in documents], rouge.rouge155_flags)
+    return rouge155.printed_block([d.scores for d in documents], rouge.rouge155_flags,
+                                  rouge.split)
 
 
 def aggregate_diagnostics(documents: Sequence[DocumentResult], seed: int
@@ -206,12 +207,13 @@ SPLIT_NOTES = {
 }
 
 
-def resplit_documents(documents: Sequence[DocumentResult]) -> dict[str, list[str]]:
+def resplit_documents(documents: Sequence[DocumentResult], split: str = "auto"
+                      ) -> dict[str, list[str]]:
     """Ids of the documents whose prediction or a reference needed a lossless fallback
     when split into sentences (``text.split_note``), under each kind of fallback."""
     out: dict[str, list[str]] = {text.MASKED: [], text.UNSPLIT: []}
     for d in documents:
-        notes = {text.split_note(t) for t in (d.generation.prediction, *d.references)}
+        notes = {text.split_note(t, split) for t in (d.generation.prediction, *d.references)}
         for note in (text.UNSPLIT, text.MASKED):  # the stronger one names the document
             if note in notes:
                 out[note].append(d.id)
@@ -251,7 +253,7 @@ def tally(documents: Sequence[DocumentResult], rouge: RougeSpec, seed: int
     if cut:
         warnings.append(f"{len(cut)} summary(ies) stopped at the token limit "
                         f"(finish_reason 'length'): {cut[:10]}")
-    resplit = resplit_documents(documents)
+    resplit = resplit_documents(documents, rouge.split)
     for note, ids in resplit.items():
         if ids:
             warnings.append(f"{len(ids)} document(s) hold characters the sentence splitter uses "
