@@ -115,7 +115,9 @@ def run(
         help="default (rouge-score, ASCII only) or unicode (every script).")] = "default",
     multi_reference: Annotated[MultiReference, typer.Option(
         help="max (best reference per type, as score_multi) or mean.")] = "max",
-    rouge_types: Annotated[str, typer.Option()] = ",".join(defaults.ROUGE_TYPES),
+    rouge_types: Annotated[str, typer.Option(
+        help="Comma-separated: rouge1 to rouge9, rougeL, rougeLsum.")
+                           ] = ",".join(defaults.ROUGE_TYPES),
     split: Annotated[SplitMode, typer.Option(
         help="ROUGE-Lsum's sentences: auto (the lines if the text has line breaks, else "
              "pysbd; with rouge155, the lines), newline (each line, never re-split, as "

@@ -4,6 +4,8 @@ dataclasses and the summarizers all read them from here."""
 from __future__ import annotations
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
+# every type rouge-score accepts (ROUGE-N up to 9), for --rouge-types
+ROUGE_TYPE_CHOICES = (*(f"rouge{n}" for n in range(1, 10)), "rougeL", "rougeLsum")
 STATISTICS = ("precision", "recall", "fmeasure")
 
 MAX_NEW_TOKENS = 96

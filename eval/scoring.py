@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Executor
 
 ROUGE_TYPES = defaults.ROUGE_TYPES
+ROUGE_TYPE_CHOICES = defaults.ROUGE_TYPE_CHOICES
 STATISTICS = defaults.STATISTICS
 Tokenizer = Literal["default", "unicode"]
 Policy = Literal["max", "mean"]
@@ -78,10 +79,10 @@ class RougeSpec:
             return
         if self.rouge155_flags:
             raise SettingError("rouge155_flags", "is only for --rouge-impl rouge155")
-        bad = [t for t in self.rouge_types if t not in ROUGE_TYPES]
+        bad = [t for t in self.rouge_types if t not in ROUGE_TYPE_CHOICES]
         if bad or not self.rouge_types:
             raise SettingError("rouge_types", f"has unknown type(s) {bad}; choose from "
-                               f"{', '.join(ROUGE_TYPES)}")
+                               "rouge1 to rouge9, rougeL, rougeLsum")
         check_choice("tokenizer", self.tokenizer, defaults.TOKENIZERS)
         check_choice("multi_reference", self.multi_reference, defaults.MULTI_REFERENCE)
 

@@ -193,8 +193,8 @@ ERROR_CASES = [
      "--lead-sentences must be at least 1"),
     (["run", "--summarizer", "lead", "--predictions", "p.jsonl"],
      "--predictions is only for the summarizer 'predictions'"),
-    (["run", "--summarizer", "lead", "--rouge-types", "rouge1,rouge9"],
-     "--rouge-types has unknown type(s) ['rouge9']"),
+    (["run", "--summarizer", "lead", "--rouge-types", "rouge1,rouge10"],
+     "--rouge-types has unknown type(s) ['rouge10']"),
     (["run", "--summarizer", "lead", "--split", "nltk"], "Invalid value for '--split'"),
     (["run", "--summarizer", "lead", "--device", "gpu"], "--device must be auto, cpu, cuda"),
     (["run", "--summarizer", "lead", "--dtype", "float64"], "Invalid value for '--dtype'"),
@@ -364,6 +364,25 @@ def test_split_newline_equals_rouge_score_on_one_line_texts(tmp_path: Path, cnnd
     assert "|split:pysbd-0.3|" in auto["signature"]  # the default's signature, unchanged
     code, out = sumbench("compare", tmp_path / "auto", tmp_path / "newline")
     assert code == 2 and "signature field 'split' differs" in out
+
+
+def test_rouge3_and_beyond_through_the_cli_gates_and_compare(tmp_path: Path, cnndm_rows):
+    code, out = sumbench("run", "--data", CNNDM, "--limit", 20, "--summarizer", "lead",
+                         "--rouge-types", "rouge1,rouge3,rouge9,rougeL", "--out", tmp_path / "r",
+                         "--gate", "rouge3>=0.01,rouge9.recall>=0", "--report", "md,html,csv",
+                         "--quiet")
+    assert code == 0, out
+    scorer = rouge_scorer.RougeScorer(["rouge3", "rouge9"], use_stemmer=True)
+    for sample, row in zip(samples(tmp_path / "r"), cnndm_rows[:20], strict=True):
+        expected = scorer.score_multi([sentence_lines(r) for r in row["references"]],
+                                      sentence_lines(sample["prediction"]))
+        assert sample["scores"]["rouge3"] == expected["rouge3"]._asdict()
+        assert sample["scores"]["rouge9"] == expected["rouge9"]._asdict()
+    assert "rouge3" in (tmp_path / "r" / "summary.md").read_text()
+    code, out = sumbench("compare", tmp_path / "r", tmp_path / "r", "--metrics",
+                         "rouge3,rouge9.recall", "--out", tmp_path / "c")
+    assert code == 0, out
+    assert "rouge3.fmeasure" in (tmp_path / "c" / "compare.md").read_text()
 
 
 def test_split_reaches_the_spec_from_every_command_that_scores():

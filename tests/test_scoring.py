@@ -310,3 +310,25 @@ def test_pysbd_split_splits_every_line_in_a_batch(cnndm_rows):
         assert g["rougeLsum"] == Score(*expected["rougeLsum"])
     assert any(sentence_lines(p, "pysbd") != sentence_lines(p) for p in preds)
 
+
+# -- rouge3 to rouge9, as rouge-score accepts them ------------------------------------------
+
+@pytest.mark.parametrize("engine", ["auto", "reference"])
+def test_rouge3_to_rouge9_equal_rouge_score_on_real_data(cnndm_rows, engine):
+    types = (*(f"rouge{n}" for n in range(1, 10)), "rougeL", "rougeLsum")
+    refs = [r["references"] for r in cnndm_rows]
+    preds = [r["systems"]["bart"] for r in cnndm_rows]
+    direct = rouge_scorer.RougeScorer(list(types), use_stemmer=True)
+    got = score_batch(references=refs, predictions=preds, spec=RougeSpec(rouge_types=types),
+                      engine=engine, check_sample=len(preds))
+    for r, p, g in zip(refs, preds, got, strict=True):
+        expected = direct.score_multi([sentence_lines(x) for x in r], sentence_lines(p))
+        assert g == {t: Score(*expected[t]) for t in types}
+    assert sum(g["rouge4"].fmeasure > 0 for g in got) > 50  # real overlap, not all zeros
+    # by hand: "a b c d" vs "a b c e": one shared trigram of two each way
+    [hand] = score_batch(references=[["a b c d"]], predictions=["a b c e"],
+                         spec=RougeSpec(rouge_types=("rouge3", "rouge4"), use_stemmer=False),
+                         engine=engine)
+    assert hand["rouge3"] == Score(0.5, 0.5, 0.5) and hand["rouge4"] == Score(0.0, 0.0, 0.0)
+    with pytest.raises(SumbenchError, match="rouge1 to rouge9"):
+        RougeSpec(rouge_types=("rouge10",))
