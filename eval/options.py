@@ -41,7 +41,7 @@ class RunOptions:
     stemmer: bool = True
     tokenizer: str = "default"
     multi_reference: str = "max"
-    rouge_types: str = ",".join(defaults.ROUGE_TYPES)
+    rouge_types: str = ",".join(defaults.ROUGE_TYPES)  # or a list of types (Python API)
     split: str = "auto"  # ROUGE-Lsum's sentences (defaults.SPLIT_MODES)
     rouge_engine: str = "auto"
     rouge_impl: str = "rouge-score"
@@ -71,6 +71,8 @@ class RunOptions:
             object.__setattr__(self, "reference_field", tuple(self.reference_field))
         if self.data is None and (self.article_field or self.reference_field or self.id_field):
             raise SettingError("article_field", "and the other field names are for --data")
+        if not isinstance(self.rouge_types, str):  # a Python caller's list of types
+            object.__setattr__(self, "rouge_types", ",".join(self.rouge_types))
         if isinstance(self.base_url, str):  # a Python caller's single URL
             object.__setattr__(self, "base_url", (self.base_url,))
         elif not isinstance(self.base_url, tuple):

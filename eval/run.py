@@ -11,14 +11,14 @@ import json
 import platform
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from sumbench import __version__, diagnostics, scoring, signature, stats, text, workers
-from sumbench.records import DocumentResult, Example, Generation, Interval, RunResult
+from sumbench.records import DocumentResult, Example, Generation, Interval, RunResult, Score
 from sumbench.scoring import STATISTICS, RougeSpec
 from sumbench.summarizers import Summarizer
 
@@ -90,11 +90,17 @@ def generate_all(examples: Sequence[Example], summarizer: Summarizer, *, chunk_s
 
 def aggregate(documents: Sequence[DocumentResult], spec: RougeSpec, seed: int
               ) -> dict[str, dict[str, Interval]]:
-    columns = {(rouge_type, stat): [getattr(d.scores[rouge_type], stat) for d in documents]
-               for rouge_type in spec.rouge_types for stat in STATISTICS}
+    return aggregate_scores([d.scores for d in documents], spec.rouge_types, seed)
+
+
+def aggregate_scores(per_document: Sequence[Mapping[str, Score]], rouge_types: Sequence[str],
+                     seed: int) -> dict[str, dict[str, Interval]]:
+    """Each type and statistic's exact mean and seeded bootstrap interval."""
+    columns = {(rouge_type, stat): [getattr(s[rouge_type], stat) for s in per_document]
+               for rouge_type in rouge_types for stat in STATISTICS}
     intervals = stats.mean_intervals(columns, seed=seed)  # type: ignore[arg-type]
     return {rouge_type: {stat: intervals[rouge_type, stat] for stat in STATISTICS}
-            for rouge_type in spec.rouge_types}
+            for rouge_type in rouge_types}
 
 
 def evaluate(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSpec, *,

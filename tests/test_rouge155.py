@@ -456,3 +456,20 @@ def test_verbose_flag_changes_no_number(perl_home, lexicon, tmp_path):
 def test_non_default_averaging_and_bad_limits_are_refused(flags, message):
     with pytest.raises(SettingError, match=re.escape(message)):
         R.parse_flags(flags)
+
+
+def test_score_offers_rouge155_without_files(monkeypatch_module, perl_home, tmp_path):
+    import sumbench
+
+    flags = "-c 95 -r 1000 -n 2 -m -a"
+    result = sumbench.score(predictions=[MINIMAL[0]], references=[MINIMAL[1]],
+                            rouge_impl="rouge155", rouge155_flags=flags)
+    assert list(result.scores) == ["rouge1", "rouge2", "rougeL"]
+    assert set(_eval_lines(list(result), flags)) <= set(
+        run_script(perl_home, tmp_path / "work", [MINIMAL], flags))
+    assert result[0]["rougeL"].fmeasure == 0.57143
+    assert "|rouge:rouge155[-c,95,-r,1000,-n,2,-m,-a]|" in result.signature
+    assert "|split:newline|" in result.signature
+    with pytest.raises(SettingError, match=re.escape("`stemmer` does not apply to ROUGE-1.5.5")):
+        sumbench.score(predictions=["a"], references=["a"], rouge_impl="rouge155",
+                       stemmer=False)
