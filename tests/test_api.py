@@ -312,3 +312,18 @@ def test_a_callable_tokenizer_is_refused_with_what_is_accepted():
                                          "callable") as err:
         sumbench.score(predictions=["a"], references=["a"], tokenizer=str.split)
     assert "RougeScorer(tokenizer=...)" in str(err.value)
+
+
+def test_a_run_folder_from_before_split_modes_keeps_its_signature_and_compares(tmp_path: Path):
+    run = _lead_run(tmp_path)
+    results = json.loads((run / "results.json").read_text())
+    assert results["spec"]["rouge"]["split"] == "auto"
+    assert "|split:pysbd-0.3|" in results["signature"]  # today's default, as before the modes
+    old_dir = tmp_path / "old"
+    shutil.copytree(run, old_dir)
+    old = {k: v for k, v in results.items() if k not in ("schema_version", "signature")}
+    del old["spec"]["rouge"]["split"]  # as runs wrote it before --split
+    (old_dir / "results.json").write_text(json.dumps(old))
+    assert sumbench.load_run(old_dir).signature == results["signature"]
+    code, out = _cli("compare", old_dir, run, "--out", tmp_path / "c")
+    assert code == 0, out
