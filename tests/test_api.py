@@ -61,7 +61,7 @@ def test_score_takes_keywords_and_matches_rouge_score():
         sumbench.score(["a cat"], [["the cat"]])  # type: ignore[misc]
     [one, two] = sumbench.score(predictions=["the cat sat", "a dog"],
                                 references=["a cat sat down", ["the dog", "a dog barked"]],
-                                use_stemmer=False)
+                                stemmer=False)
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL", "rougeLsum"])
     assert one["rouge1"].as_dict() == scorer.score("a cat sat down", "the cat sat")[
         "rouge1"]._asdict()
@@ -109,7 +109,7 @@ def test_signature_is_in_every_report(tmp_path: Path):
     assert code == 0, out
     signature = json.loads((run / "results.json").read_text())["signature"]
     assert f"signature: {signature}" in out
-    assert signature.replace("|", "\\|") in (run / "summary.md").read_text()
+    assert f"Signature: `{signature}`" in (run / "summary.md").read_text()  # copyable
     assert f'name="sumbench.signature" value="{signature}"' in (run / "junit.xml").read_text()
     assert f"<code>{signature}</code>" in (run / "report.html").read_text()
     code, out = _cli("compare", run, run, "--report", "md,json,junit,html", "--out",
@@ -219,3 +219,111 @@ def test_compare_metrics_have_their_own_parser(tmp_path: Path):
     run = _lead_run(tmp_path)
     code, out = _cli("compare", run, run, "--metrics", "rouge1,bleu")
     assert code == 2 and "--metrics cannot read 'bleu'" in out and "fail-under" not in out
+
+
+# -- score(): a result object, one vocabulary with evaluate(), clear errors ----------------
+
+def test_score_returns_documents_aggregate_and_signature_as_a_run_does(tmp_path: Path):
+    """The same predictions scored by a run and by score(): equal per-document scores,
+    equal aggregate (exact mean and seeded bootstrap), and a signature that differs only
+    where it must (document ids hash, diagnostics)."""
+    run = sumbench.evaluate(summarizer="lead", data=str(CNNDM), limit=25)
+    preds = [d.generation.prediction for d in run.documents]
+    refs = [list(d.references) for d in run.documents]
+    result = sumbench.score(predictions=preds, references=refs)
+    assert len(result) == 25 and result.documents == tuple(d.scores for d in run.documents)
+    assert result[0] == run.documents[0].scores and list(result)[-1] == result[-1]
+    assert result == [d.scores for d in run.documents]  # as the list score() returned
+    assert result.scores == run.scores
+    from sumbench import stats
+
+    values = [d["rouge2"].recall for d in result]
+    assert result.scores["rouge2"]["recall"] == stats.mean_interval(values, seed=0)
+    assert result.scores["rouge2"]["recall"].mean == pytest.approx(sum(values) / 25, abs=1e-15)
+    mine, theirs = Signature.parse(result.signature), Signature.parse(run.signature)
+    assert {k for k in mine.__dataclass_fields__ if getattr(mine, k) != getattr(theirs, k)
+            } == {"refs", "diag"}
+    assert mine.stem == "porter" and "stem:porter" in repr(result)
+    assert result.spec["split"] == "auto" and result.spec["use_stemmer"] is True
+
+
+def test_score_takes_evaluates_names_and_types_as_a_list_or_a_string():
+    kwargs = {"predictions": ["the cats sat. they purred."],
+              "references": ["a cat sat on the mat"]}
+    listed = sumbench.score(**kwargs, rouge_types=["rouge1", "rouge3"], stemmer=False)
+    joined = sumbench.score(**kwargs, rouge_types="rouge1,rouge3", stemmer=False)
+    assert listed == joined and list(listed.scores) == ["rouge1", "rouge3"]
+    with pytest.warns(DeprecationWarning, match="stemmer"):
+        old = sumbench.score(**kwargs, rouge_types=["rouge1", "rouge3"], use_stemmer=False)
+    assert old == listed and "stem:none" in old.signature
+    assert sumbench.score(**kwargs)[0]["rouge1"] != listed[0]["rouge1"]  # cats -> cat
+    run = sumbench.evaluate(summarizer="lead", references=str(SUITE),
+                            rouge_types=["rouge1", "rouge4"], stemmer=False)
+    assert list(run.scores) == ["rouge1", "rouge4"]
+
+
+def test_score_split_newline_gives_rouge_scores_and_evaluates_numbers():
+    """HF evaluate's rouge (stemming off, texts as given) on one-line multi-sentence text."""
+    pred = "It rained. Then it snowed all day."
+    ref = "It snowed all day. It rained first."
+    direct = rouge_scorer.RougeScorer(["rougeL", "rougeLsum"]).score(ref, pred)
+    newline = sumbench.score(predictions=[pred], references=[ref], stemmer=False,
+                             rouge_types=["rougeL", "rougeLsum"], split="newline")
+    assert newline[0]["rougeLsum"].as_dict() == direct["rougeLsum"]._asdict()
+    assert newline[0]["rougeLsum"] == newline[0]["rougeL"]  # one sentence each
+    auto = sumbench.score(predictions=[pred], references=[ref], stemmer=False,
+                          rouge_types=["rougeL", "rougeLsum"])
+    # by hand: one sentence each, the LCS is "it snowed all day" (4 of 7 tokens); with
+    # pysbd's sentences, "it snowed all day" and "it rained" are found (6 of 7)
+    assert direct["rougeLsum"].recall == 4 / 7 and auto[0]["rougeLsum"].recall == 6 / 7
+    assert "|split:newline|" in newline.signature and "|split:pysbd-0.3|" in auto.signature
+
+
+@pytest.mark.parametrize(("predictions", "references", "message"), [
+    (["a"], [[]], "score(): references[0] is empty (give at least one reference string)"),
+    (["a", None], ["x", "y"], "predictions[1] is None, not a string"),
+    (["a"], [b"x"], "references[0] is bytes, not a string or a list of strings (decode"),
+    (["a", "b"], ["x", ["y", b"z"]], "references[1][1] is bytes, not a string"),
+    (["a"], [None], "references[0] is None"),
+    (["a", "b"], ["x"], "references has 1 item(s) for 2 prediction(s)"),
+    ([b"a"], ["x"], "predictions[0] is bytes, not a string (decode bytes to str"),
+])
+def test_score_names_the_argument_and_index_of_bad_input(predictions, references, message):
+    from sumbench.errors import InputError
+
+    with pytest.raises(ValueError) as err:  # as rouge-score and evaluate raise
+        sumbench.score(predictions=predictions, references=references)
+    assert isinstance(err.value, InputError) and message in str(err.value)
+
+
+def test_setting_and_input_errors_are_value_errors():
+    from sumbench.errors import InputError, SettingError, SumbenchError
+
+    assert issubclass(SettingError, ValueError) and issubclass(InputError, ValueError)
+    assert issubclass(SettingError, SumbenchError)
+    with pytest.raises(ValueError, match="`split` must be one of auto, newline, pysbd"):
+        sumbench.score(predictions=["a"], references=["a"], split="nltk")
+    with pytest.raises(ValueError, match="`rouge_types` has unknown type"):
+        sumbench.score(predictions=["a"], references=["a"], rouge_types="rouge1,bleu")
+
+
+def test_a_callable_tokenizer_is_refused_with_what_is_accepted():
+    with pytest.raises(ValueError, match="`tokenizer` takes 'default' or 'unicode', not a "
+                                         "callable") as err:
+        sumbench.score(predictions=["a"], references=["a"], tokenizer=str.split)
+    assert "RougeScorer(tokenizer=...)" in str(err.value)
+
+
+def test_a_run_folder_from_before_split_modes_keeps_its_signature_and_compares(tmp_path: Path):
+    run = _lead_run(tmp_path)
+    results = json.loads((run / "results.json").read_text())
+    assert results["spec"]["rouge"]["split"] == "auto"
+    assert "|split:pysbd-0.3|" in results["signature"]  # today's default, as before the modes
+    old_dir = tmp_path / "old"
+    shutil.copytree(run, old_dir)
+    old = {k: v for k, v in results.items() if k not in ("schema_version", "signature")}
+    del old["spec"]["rouge"]["split"]  # as runs wrote it before --split
+    (old_dir / "results.json").write_text(json.dumps(old))
+    assert sumbench.load_run(old_dir).signature == results["signature"]
+    code, out = _cli("compare", old_dir, run, "--out", tmp_path / "c")
+    assert code == 0, out

@@ -193,8 +193,9 @@ ERROR_CASES = [
      "--lead-sentences must be at least 1"),
     (["run", "--summarizer", "lead", "--predictions", "p.jsonl"],
      "--predictions is only for the summarizer 'predictions'"),
-    (["run", "--summarizer", "lead", "--rouge-types", "rouge1,rouge9"],
-     "--rouge-types has unknown type(s) ['rouge9']"),
+    (["run", "--summarizer", "lead", "--rouge-types", "rouge1,rouge10"],
+     "--rouge-types has unknown type(s) ['rouge10']"),
+    (["run", "--summarizer", "lead", "--split", "nltk"], "Invalid value for '--split'"),
     (["run", "--summarizer", "lead", "--device", "gpu"], "--device must be auto, cpu, cuda"),
     (["run", "--summarizer", "lead", "--dtype", "float64"], "Invalid value for '--dtype'"),
     (["run", "--summarizer", "lead", "--max-new-tokens", "0"],
@@ -329,3 +330,68 @@ def test_lead_k_below_one_names_the_setting():
     with pytest.raises(SettingError) as err:
         LeadSummarizer(0)
     assert err.value.setting == "lead_sentences"
+
+
+def test_split_newline_equals_rouge_score_on_one_line_texts(tmp_path: Path, cnndm_rows):
+    """--split newline: the texts as given, one line one sentence, as rouge-score and HF
+    evaluate score them; the mode is in the spec and the signature."""
+    rows = cnndm_rows[:30]
+    flat = [{"id": r["id"], "article": r["article"],
+             "references": [" ".join(x.split()) for x in r["references"]]} for r in rows]
+    data = tmp_path / "flat.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in flat))
+    preds = tmp_path / "preds.jsonl"
+    preds.write_text("".join(json.dumps({"id": r["id"], "prediction": " ".join(
+        r["systems"]["bart"].split())}) + "\n" for r in rows))
+    runs = {}
+    for split in ("auto", "newline"):
+        code, out = sumbench("run", "--data", data, "--summarizer", "predictions",
+                             "--predictions", preds, "--split", split, "--out",
+                             tmp_path / split, "--quiet")
+        assert code == 0, out
+        runs[split] = samples(tmp_path / split)
+    scorer = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
+    for sample, row in zip(runs["newline"], flat, strict=True):
+        expected = scorer.score_multi(row["references"], sample["prediction"])
+        assert sample["scores"] == {t: expected[t]._asdict() for t in ROUGE_TYPES}
+    moved = [a["id"] for a, n in zip(runs["auto"], runs["newline"], strict=True)
+             if a["scores"]["rougeLsum"] != n["scores"]["rougeLsum"]]
+    assert len(moved) > 20
+    results = json.loads((tmp_path / "newline" / "results.json").read_text())
+    assert results["spec"]["rouge"]["split"] == "newline"
+    assert "|split:newline|" in results["signature"]
+    auto = json.loads((tmp_path / "auto" / "results.json").read_text())
+    assert "|split:pysbd-0.3|" in auto["signature"]  # the default's signature, unchanged
+    code, out = sumbench("compare", tmp_path / "auto", tmp_path / "newline")
+    assert code == 2 and "signature field 'split' differs" in out
+
+
+def test_rouge3_and_beyond_through_the_cli_gates_and_compare(tmp_path: Path, cnndm_rows):
+    code, out = sumbench("run", "--data", CNNDM, "--limit", 20, "--summarizer", "lead",
+                         "--rouge-types", "rouge1,rouge3,rouge9,rougeL", "--out", tmp_path / "r",
+                         "--gate", "rouge3>=0.01,rouge9.recall>=0", "--report", "md,html,csv",
+                         "--quiet")
+    assert code == 0, out
+    scorer = rouge_scorer.RougeScorer(["rouge3", "rouge9"], use_stemmer=True)
+    for sample, row in zip(samples(tmp_path / "r"), cnndm_rows[:20], strict=True):
+        expected = scorer.score_multi([sentence_lines(r) for r in row["references"]],
+                                      sentence_lines(sample["prediction"]))
+        assert sample["scores"]["rouge3"] == expected["rouge3"]._asdict()
+        assert sample["scores"]["rouge9"] == expected["rouge9"]._asdict()
+    assert "rouge3" in (tmp_path / "r" / "summary.md").read_text()
+    code, out = sumbench("compare", tmp_path / "r", tmp_path / "r", "--metrics",
+                         "rouge3,rouge9.recall", "--out", tmp_path / "c")
+    assert code == 0, out
+    assert "rouge3.fmeasure" in (tmp_path / "c" / "compare.md").read_text()
+
+
+def test_split_reaches_the_spec_from_every_command_that_scores():
+    from sumbench.options import RunOptions
+    from sumbench.pipeline import rouge_spec
+
+    assert rouge_spec(RunOptions(summarizer="lead", split="pysbd")).split == "pysbd"
+    assert rouge_spec(RunOptions(summarizer="lead", rouge_impl="rouge155")).split == "newline"
+    assert rouge_spec(RunOptions(summarizer="lead", rouge_impl="rouge155",
+                                 split="pysbd")).split == "pysbd"
+    code, out = sumbench("meta-eval", "--help")
+    assert code == 0 and "--split" in out

@@ -117,7 +117,8 @@ def _rescored(examples, preds, spec: RougeSpec, refs=None) -> RunResult:
     ({"tokenizer": "unicode"}, "'tok' differs: 'default' vs 'unicode'"),
     ({"multi_reference": "mean"}, "'multiref' differs: 'max' vs 'mean'"),
     ({"rouge_types": ("rouge1", "rouge2")}, "'types' differs"),
-    ({"splitter": "another splitter"}, "'split' differs: 'pysbd-0.3' vs 'another'"),
+    ({"split": "newline"}, "'split' differs: 'pysbd-0.3' vs 'newline'"),
+    ({"split": "pysbd"}, "'split' differs: 'pysbd-0.3' vs 'pysbd-0.3-always'"),
 ])
 def test_each_rouge_setting_makes_runs_incomparable(system_runs, change, message):
     examples = load_jsonl(CNNDM)[:20]

@@ -72,13 +72,15 @@ def test_messages_name_the_setting_and_the_choices():
     assert err.value.setting == "fail_under"
     with pytest.raises(SettingError) as err:
         parse_gates("bleu=0.2")
-    assert "cannot read 'bleu': a gate names a ROUGE type[.stat] (rouge1, rouge2, rougeL, " \
-        "rougeLsum), a diagnostic (summary_tokens," in str(err.value)
+    assert "cannot read 'bleu': a gate names a ROUGE type[.stat] (rouge1 to rouge9, rougeL, " \
+        "rougeLsum, or a rouge155" in str(err.value)
+    assert "a diagnostic (summary_tokens," in str(err.value)
     assert "or a flag (empty, cut_at_limit, lead_copy" in str(err.value)
     with pytest.raises(SettingError) as err:
         parse_gates("rouge1.accuracy=0.2")
-    assert ("write TYPE[.STAT] with TYPE in rouge1, rouge2, rougeL, rougeLsum and STAT in "
-            "precision, recall, fmeasure (or f1, p, r)") in str(err.value)
+    assert ("write TYPE[.STAT] with TYPE in rouge1 to rouge9, rougeL, rougeLsum, or a "
+            "rouge155 type and STAT in precision, recall, fmeasure (or f1, p, r)"
+            ) in str(err.value)
     with pytest.raises(SettingError) as err:
         check_gates(_run(), [Gate("rouge2", "fmeasure", 0.1)])
     assert str(err.value).endswith("(see `rouge_types`)")

@@ -89,6 +89,13 @@ def test_junit_survives_hostile_and_control_characters(hostile_run: RunResult, t
     assert "]]&gt; &lt;/system-out&gt;" in path.read_text()
 
 
+def test_markdown_code_span_keeps_the_text_as_it_is():
+    from sumbench.reports.markdown import code
+
+    assert code("a|b\\|c") == "`a|b\\|c`"  # copied from the rendered page: the same text
+    assert code("x`y") == "``x`y``" and code("`z") == "`` `z ``"  # CommonMark's rules
+
+
 def test_markdown_cell_escapes_everything():
     text = cell("a | b `c` <script>x</script>\nnew *line* [l](u)")
     assert "|" not in text.replace("\\|", "")

@@ -319,3 +319,157 @@ def test_vectorised_resampling_equals_one_drand48_at_a_time(n, resamples):
     for seed in range(resamples):
         rng = R.Drand48(seed)
         assert list(indices[seed]) == [int(rng.rand(n)) for _ in range(n)]
+
+
+# -- the sentences are the input's lines, as the script reads them ------------------------
+MINIMAL = ("It rained. Then it snowed all day.", ["It snowed all day. It rained first."])
+
+
+def _eval_lines(per_document: list[dict], flags: str) -> list[str]:
+    """Our per-document lines as the script prints them (S, eval ids 1..n)."""
+    parsed = R.parse_flags(flags)
+    return [f"S {method} Eval {i}.S R:{s[R.type_name(method)].recall:.5f} "
+            f"P:{s[R.type_name(method)].precision:.5f} F:{s[R.type_name(method)].fmeasure:.5f}"
+            for method in parsed.methods for i, s in enumerate(per_document, 1)]
+
+
+def _score(documents, flags: str, split: str, lexicon) -> list[dict]:
+    from sumbench.scoring import RougeSpec, score_batch
+
+    spec = RougeSpec(implementation="rouge155", rouge155_flags=flags, split=split)
+    R.default_lexicon.cache_clear()
+    original = R.default_lexicon
+    R.default_lexicon = lambda: lexicon  # type: ignore[assignment]
+    try:
+        return score_batch(references=[refs for _, refs in documents],
+                           predictions=[p for p, _ in documents], spec=spec)
+    finally:
+        R.default_lexicon = original  # type: ignore[assignment]
+
+
+def test_one_line_minimal_case_equals_the_script(perl_home, lexicon, tmp_path):
+    # by hand: the reference's sentences are [it snowed all day] [it rained first]; as one
+    # line, the union LCS with the one-line prediction is "it snowed all day" (4 of 7
+    # tokens: 0.57143); pysbd would split the prediction too and find 6 of 7 (0.85714)
+    flags = "-c 95 -r 1000 -n 2 -m -a"
+    perl = run_script(perl_home, tmp_path / "work", [MINIMAL], flags)
+    assert "S ROUGE-L Eval 1.S R:0.57143 P:0.57143 F:0.57143" in perl
+    [auto] = _score([MINIMAL], flags, "auto", lexicon)
+    assert auto["rougeL"].fmeasure == 0.57143
+    assert set(_eval_lines([auto], flags)) <= set(perl)
+    [split] = _score([MINIMAL], flags, "pysbd", lexicon)
+    assert split["rougeL"].fmeasure == 0.85714  # what sumbench gave before: pysbd's sentences
+    resplit = [(R.peer_file(MINIMAL[0], "pysbd"), [R.peer_file(MINIMAL[1][0], "pysbd")])]
+    assert R.peer_file(MINIMAL[0], "pysbd") == "It rained.\nThen it snowed all day."
+    assert set(_eval_lines([split], flags)) <= set(
+        run_script(perl_home, tmp_path / "work", resplit, flags))
+
+
+@pytest.mark.parametrize("flags", [FLAG_SETS[0], FLAG_SETS[2]])
+def test_one_line_multi_sentence_files_equal_the_script(perl_home, lexicon, tmp_path, flags):
+    rows = read_jsonl(CNNDM)[:40]  # the highlights and lead-3 flattened to one line each
+    docs = [(" ".join(r["article"].split("\n")[:3]), [" ".join(r["references"][0].split())])
+            for r in rows]
+    from sumbench.text import segment
+
+    assert all("\n" not in p and "\n" not in refs[0] for p, refs in docs)
+    assert sum(len(segment(p)) >= 2 and len(segment(refs[0])) >= 2 for p, refs in docs) >= 30
+    perl = run_script(perl_home, tmp_path / "work", docs, flags)
+    got = _eval_lines(_score(docs, flags, "auto", lexicon), flags)
+    assert len(got) == 40 * len(R.parse_flags(flags).methods)
+    assert set(got) <= set(perl)
+    assert got != _eval_lines(_score(docs, flags, "pysbd", lexicon), flags)  # LCS moved
+
+
+def test_a_run_records_the_files_that_give_its_numbers(lead_rouge155, perl_home, tmp_path):
+    """A one-line suite through `sumbench run`: results.json describes the files (each text
+    as given) and the script, fed exactly those, prints the run's numbers."""
+    import json
+
+    suite = tmp_path / "one-line.jsonl"
+    rows = read_jsonl(lead_rouge155 / "suite.jsonl")[:12]
+    suite.write_text("".join(json.dumps({"id": r["id"], "article": " ".join(
+        r["article"].split("\n")), "references": [" ".join(x.split()) for x in
+                                                  r["references"]]}) + "\n" for r in rows))
+    for split, expected in (("auto", "newline"), ("pysbd", "pysbd")):
+        out = tmp_path / split
+        result = _cli("run", "--summarizer", "lead", "--data", suite, "--out", out, "--quiet",
+                      "--rouge-impl", "rouge155", "--split", split)
+        assert result.exit_code == 0, result.output
+        results = json.loads((out / "results.json").read_text())
+        assert results["spec"]["rouge"]["split"] == expected
+        assert results["rouge155"]["files"] == R.FILES[expected]
+        assert f"|split:{'newline' if expected == 'newline' else 'pysbd-0.3-always'}|" in \
+            results["signature"]
+        samples = read_jsonl(out / "samples.jsonl")
+        if expected == "newline":  # the texts as given
+            docs = [(s["prediction"], s["references"]) for s in samples]
+        else:  # one sentence per line, the prediction as samples.jsonl shows it
+            docs = [(s["scored_prediction"], [R.peer_file(r, "pysbd") for r in s["references"]])
+                    for s in samples]
+        perl = run_script(perl_home, tmp_path / "work", docs, R.DEFAULT_FLAGS)
+        flags = R.parse_flags(R.DEFAULT_FLAGS)
+        for method in flags.methods:
+            name = R.type_name(method)
+            for i, s in enumerate(samples, 1):
+                v = s["scores"][name]
+                assert (f"S {method} Eval {i}.S R:{v['recall']:.5f} P:{v['precision']:.5f} "
+                        f"F:{v['fmeasure']:.5f}") in perl
+            f = results["rouge155"]["printed"][name]["fmeasure"]
+            assert (f"S {method} Average_F: {f['average']} (95%-conf.int. {f['low']} - "
+                    f"{f['high']})") in perl
+    assert _cli("compare", tmp_path / "auto", tmp_path / "pysbd").exit_code == 2
+
+
+@pytest.mark.parametrize("flags", ["-c 95 -r 200 -n 2 -m -t 0 -a", "-c 95 -r 200 -n 2 -l 0 -a",
+                                   "-c 95 -r 200 -n 2 -w 1.2 -b 0 -a"])
+def test_default_valued_flags_equal_the_script(perl_home, lexicon, tmp_path, flags):
+    """-t 0 (sentence-level averages) and -l 0 / -b 0 (no limit), as papers write them."""
+    docs = random_documents(3, 30)
+    docs = [(p, [r for r in refs if R.Lexicon.tokens(lexicon, R.read_text(
+        R.sentences(r), R.parse_flags(flags)), R.parse_flags(flags))] or ["x"])
+        for p, refs in docs]
+    assert assert_same(perl_home, tmp_path, docs, flags, lexicon) > 30
+    plain = " ".join(w for w in flags.split() if w not in ("-t", "-l", "-b", "0"))
+    assert R.parse_flags(flags) == R.parse_flags(plain)
+
+
+def test_verbose_flag_changes_no_number(perl_home, lexicon, tmp_path):
+    """-v makes the script print debug lines between its results; every line we print is
+    still there, in order."""
+    docs = random_documents(4, 10)
+    flags = "-c 95 -r 100 -n 2 -m -v -a"
+    perl = run_script(perl_home, tmp_path / "work", docs, flags)
+    mine = ours(docs, flags, lexicon)
+    assert len(perl) > len(mine)  # the debug output is there
+    position = 0
+    for line in mine:
+        position = perl.index(line, position) + 1
+    assert R.parse_flags(flags) == R.parse_flags("-c 95 -r 100 -n 2 -m -a")
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    ("-t 2 -n 1", "-t (token-level averages) is not supported"),
+    ("-l -1 -n 1", "-l must be at least 0"),
+    ("-l 0 -b 0 -n 1", "takes -l or -b, not both"),
+])
+def test_non_default_averaging_and_bad_limits_are_refused(flags, message):
+    with pytest.raises(SettingError, match=re.escape(message)):
+        R.parse_flags(flags)
+
+
+def test_score_offers_rouge155_without_files(monkeypatch_module, perl_home, tmp_path):
+    import sumbench
+
+    flags = "-c 95 -r 1000 -n 2 -m -a"
+    result = sumbench.score(predictions=[MINIMAL[0]], references=[MINIMAL[1]],
+                            rouge_impl="rouge155", rouge155_flags=flags)
+    assert list(result.scores) == ["rouge1", "rouge2", "rougeL"]
+    assert set(_eval_lines(list(result), flags)) <= set(
+        run_script(perl_home, tmp_path / "work", [MINIMAL], flags))
+    assert result[0]["rougeL"].fmeasure == 0.57143
+    assert "|rouge:rouge155[-c,95,-r,1000,-n,2,-m,-a]|" in result.signature
+    assert "|split:newline|" in result.signature
+    with pytest.raises(SettingError, match=re.escape("`stemmer` does not apply to ROUGE-1.5.5")):
+        sumbench.score(predictions=["a"], references=["a"], rouge_impl="rouge155",
+                       stemmer=False)

@@ -254,3 +254,81 @@ def test_spec_errors_name_their_setting():
         with pytest.raises(SettingError) as err:
             RougeSpec(**{field: value})
         assert err.value.setting == field and value in str(err.value)
+
+
+# -- ROUGE-Lsum's sentences: --split auto | newline | pysbd --------------------------------
+
+def test_split_modes_by_hand():
+    one_line, lines = "The cat sat. The dog ran.", "The cat sat. The dog ran.\n  A bird sang. \n\n"
+    assert sentence_lines(one_line, "auto") == "The cat sat.\nThe dog ran."
+    assert sentence_lines(one_line, "newline") == "The cat sat. The dog ran."
+    assert sentence_lines(one_line, "pysbd") == "The cat sat.\nThe dog ran."
+    assert sentence_lines(lines, "auto") == "The cat sat. The dog ran.\nA bird sang."
+    assert sentence_lines(lines, "newline") == "The cat sat. The dog ran.\nA bird sang."
+    assert sentence_lines(lines, "pysbd") == "The cat sat.\nThe dog ran.\nA bird sang."
+    # order swapped inside one line: as one sentence, Lsum is rougeL's LCS, 3 of 6 tokens
+    ref = "the dog ran. the cat sat."
+    for split, lsum in (("auto", 1.0), ("newline", 0.5), ("pysbd", 1.0)):
+        got = score(references=[ref], prediction=one_line,
+                    spec=RougeSpec(use_stemmer=False, split=split))
+        assert got["rougeLsum"].fmeasure == lsum, split
+    with pytest.raises(SumbenchError, match="`split` must be one of auto, newline, pysbd"):
+        RougeSpec(split="nltk")
+
+
+@pytest.mark.parametrize("engine", ["auto", "reference"])
+def test_newline_split_equals_rouge_score_on_the_texts_as_given(cnndm_rows, engine):
+    """What rouge-score and HF evaluate give for the same strings: one-line texts stay one
+    sentence. The highlights and bart's output flattened to one line, and as given."""
+    direct = rouge_scorer.RougeScorer(list(scoring.ROUGE_TYPES), use_stemmer=True)
+    spec = RougeSpec(split="newline")
+    for flatten in (True, False):
+        refs = [[" ".join(x.split()) if flatten else x for x in r["references"]]
+                for r in cnndm_rows]
+        preds = [" ".join(r["systems"]["bart"].split()) if flatten else r["systems"]["bart"]
+                 for r in cnndm_rows]
+        got = score_batch(references=refs, predictions=preds, spec=spec, engine=engine)
+        for r, p, g in zip(refs, preds, got, strict=True):
+            expected = direct.score_multi(r, p)
+            assert g == {t: Score(*expected[t]) for t in scoring.ROUGE_TYPES}
+        if flatten:  # the default re-splits one-line text, so Lsum moves
+            auto = score_batch(references=refs, predictions=preds, spec=RougeSpec(),
+                               engine=engine)
+            moved = sum(a["rougeLsum"] != g["rougeLsum"] for a, g in zip(auto, got, strict=True))
+            assert moved > 50 and all(a["rougeL"] == g["rougeL"]
+                                      for a, g in zip(auto, got, strict=True))
+
+
+def test_pysbd_split_splits_every_line_in_a_batch(cnndm_rows):
+    refs = [r["references"] for r in cnndm_rows[:30]]
+    preds = [r["systems"]["bus"] for r in cnndm_rows[:30]]
+    direct = rouge_scorer.RougeScorer(["rougeLsum"], use_stemmer=True)
+    got = score_batch(references=refs, predictions=preds, spec=RougeSpec(split="pysbd"))
+    for r, p, g in zip(refs, preds, got, strict=True):
+        expected = direct.score_multi([sentence_lines(x, "pysbd") for x in r],
+                                      sentence_lines(p, "pysbd"))
+        assert g["rougeLsum"] == Score(*expected["rougeLsum"])
+    assert any(sentence_lines(p, "pysbd") != sentence_lines(p) for p in preds)
+
+
+# -- rouge3 to rouge9, as rouge-score accepts them ------------------------------------------
+
+@pytest.mark.parametrize("engine", ["auto", "reference"])
+def test_rouge3_to_rouge9_equal_rouge_score_on_real_data(cnndm_rows, engine):
+    types = (*(f"rouge{n}" for n in range(1, 10)), "rougeL", "rougeLsum")
+    refs = [r["references"] for r in cnndm_rows]
+    preds = [r["systems"]["bart"] for r in cnndm_rows]
+    direct = rouge_scorer.RougeScorer(list(types), use_stemmer=True)
+    got = score_batch(references=refs, predictions=preds, spec=RougeSpec(rouge_types=types),
+                      engine=engine, check_sample=len(preds))
+    for r, p, g in zip(refs, preds, got, strict=True):
+        expected = direct.score_multi([sentence_lines(x) for x in r], sentence_lines(p))
+        assert g == {t: Score(*expected[t]) for t in types}
+    assert sum(g["rouge4"].fmeasure > 0 for g in got) > 50  # real overlap, not all zeros
+    # by hand: "a b c d" vs "a b c e": one shared trigram of two each way
+    [hand] = score_batch(references=[["a b c d"]], predictions=["a b c e"],
+                         spec=RougeSpec(rouge_types=("rouge3", "rouge4"), use_stemmer=False),
+                         engine=engine)
+    assert hand["rouge3"] == Score(0.5, 0.5, 0.5) and hand["rouge4"] == Score(0.0, 0.0, 0.0)
+    with pytest.raises(SumbenchError, match="rouge1 to rouge9"):
+        RougeSpec(rouge_types=("rouge10",))

@@ -37,6 +37,7 @@ TokenizerName = Literal[defaults.TOKENIZERS]  # type: ignore[valid-type]
 MultiReference = Literal[defaults.MULTI_REFERENCE]  # type: ignore[valid-type]
 RougeEngine = Literal[defaults.ROUGE_ENGINES]  # type: ignore[valid-type]
 RougeImpl = Literal[defaults.ROUGE_IMPLEMENTATIONS]  # type: ignore[valid-type]
+SplitMode = Literal[defaults.SPLIT_MODES]  # type: ignore[valid-type]
 GateOn = Literal[defaults.GATE_ON]  # type: ignore[valid-type]
 Endpoint = Literal[defaults.API_ENDPOINTS]  # type: ignore[valid-type]
 
@@ -114,7 +115,13 @@ def run(
         help="default (rouge-score, ASCII only) or unicode (every script).")] = "default",
     multi_reference: Annotated[MultiReference, typer.Option(
         help="max (best reference per type, as score_multi) or mean.")] = "max",
-    rouge_types: Annotated[str, typer.Option()] = ",".join(defaults.ROUGE_TYPES),
+    rouge_types: Annotated[str, typer.Option(
+        help="Comma-separated: rouge1 to rouge9, rougeL, rougeLsum.")
+                           ] = ",".join(defaults.ROUGE_TYPES),
+    split: Annotated[SplitMode, typer.Option(
+        help="ROUGE-Lsum's sentences: auto (the lines if the text has line breaks, else "
+             "pysbd; with rouge155, the lines), newline (each line, never re-split, as "
+             "rouge-score) or pysbd (every line split further).")] = "auto",
     rouge_engine: Annotated[RougeEngine, typer.Option(
         help="auto (fast, checked against rouge-score on a sample) or reference.")] = "auto",
     rouge_impl: Annotated[RougeImpl, typer.Option(
@@ -199,7 +206,7 @@ def run(
             max_input_tokens=max_input_tokens, batch_size=batch_size, compile=compile,
             device=device, dtype=dtype, quantize=quantize, seed=seed, stemmer=stemmer,
             tokenizer=tokenizer,
-            multi_reference=multi_reference, rouge_types=rouge_types,
+            multi_reference=multi_reference, rouge_types=rouge_types, split=split,
             rouge_engine=rouge_engine, rouge_impl=rouge_impl, rouge155_flags=rouge155_flags,
             out=out or _default_out(summarizer), cache=cache,
             cache_file=cache_file, trust_remote_code=trust_remote_code,
@@ -314,6 +321,8 @@ def meta_eval(
     tokenizer: Annotated[TokenizerName, typer.Option()] = "default",
     multi_reference: Annotated[MultiReference, typer.Option()] = "max",
     rouge_types: Annotated[str, typer.Option()] = ",".join(defaults.ROUGE_TYPES),
+    split: Annotated[SplitMode, typer.Option(help="ROUGE-Lsum's sentences, as for `run`.")
+                     ] = "auto",
     rouge_impl: Annotated[RougeImpl, typer.Option()] = "rouge-score",
     rouge155_flags: Annotated[str | None, typer.Option(
         help="ROUGE-1.5.5 flags (with --rouge-impl rouge155), e.g. \"-c 95 -r 1000 -n 2 -m "
@@ -345,7 +354,7 @@ def meta_eval(
                                paired=tuple(pairs), permute=permute)
         options = RunOptions(out=None, stemmer=stemmer, tokenizer=tokenizer,
                              multi_reference=multi_reference, rouge_types=rouge_types,
-                             rouge_impl=rouge_impl, rouge155_flags=rouge155_flags,
+                             split=split, rouge_impl=rouge_impl, rouge155_flags=rouge155_flags,
                              seed=seed, metrics=metrics, argv=sys.argv[1:])
         return execute_meta_eval(human_file, out=out, options=options, meta_options=meta,
                                  formats=formats, quiet=quiet)

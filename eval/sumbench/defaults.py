@@ -4,6 +4,8 @@ dataclasses and the summarizers all read them from here."""
 from __future__ import annotations
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
+# every type rouge-score accepts (ROUGE-N up to 9), for --rouge-types
+ROUGE_TYPE_CHOICES = (*(f"rouge{n}" for n in range(1, 10)), "rougeL", "rougeLsum")
 STATISTICS = ("precision", "recall", "fmeasure")
 
 MAX_NEW_TOKENS = 96
@@ -32,6 +34,9 @@ DTYPES = ("auto", "float32", "fp32", "bfloat16", "bf16", "float16", "fp16")
 COMPILE_MODES = ("auto", "on", "off")
 QUANTIZE_MODES = ("none", "int8")  # int8: dynamic int8 matmuls (CPU), never the default
 TOKENIZERS = ("default", "unicode")
+# ROUGE-Lsum's sentences: auto (lines if the text has line breaks, else pysbd), newline
+# (each line, never re-split: rouge-score's own rule), pysbd (every line split further)
+SPLIT_MODES = ("auto", "newline", "pysbd")
 MULTI_REFERENCE = ("max", "mean")
 ROUGE_ENGINES = ("auto", "fast", "reference")
 ROUGE_IMPLEMENTATIONS = ("rouge-score", "rouge155")

@@ -28,8 +28,9 @@ class SumbenchError(Exception):
     exit_code = EXIT_BAD_INPUT
 
 
-class InputError(SumbenchError):
-    """Bad input data: a file, line or document that cannot be used as it is."""
+class InputError(SumbenchError, ValueError):
+    """Bad input data: a file, line or document that cannot be used as it is. A
+    ValueError, as rouge-score's and HF evaluate's input errors are."""
 
     def __init__(self, where: str, problem: str, fix: str = "") -> None:
         self.where = where
@@ -47,8 +48,8 @@ def setting(name: str) -> str:
     return f"`{name}`"
 
 
-class SettingError(SumbenchError):
-    """A setting with a value it cannot take, named by its Python name."""
+class SettingError(SumbenchError, ValueError):
+    """A setting with a value it cannot take, named by its Python name (a ValueError)."""
 
     def __init__(self, name: str, problem: str) -> None:
         self.setting = name

@@ -79,6 +79,9 @@ COUNTED = (*FLAGS, "failed")
 ROUGE155_TYPE = re.compile(r"^rouge([1-9]|L|W|SU?\d*)$")
 
 
+TYPES_HELP = "rouge1 to rouge9, rougeL, rougeLsum, or a rouge155 type"
+
+
 def is_rouge_type(name: str) -> bool:
     return name in ROUGE_TYPES or bool(ROUGE155_TYPE.match(name))
 
@@ -89,7 +92,7 @@ def parse_metric(text: str, setting_name: str) -> tuple[str, str]:
     statistic = STAT_ALIASES.get(statistic, statistic or "fmeasure")
     if not is_rouge_type(rouge_type) or statistic not in STATISTICS:
         raise SettingError(setting_name, f"cannot read {text.strip()!r}: write TYPE[.STAT] "
-                           f"with TYPE in {', '.join(ROUGE_TYPES)} and STAT in "
+                           f"with TYPE in {TYPES_HELP} and STAT in "
                            f"{', '.join(STATISTICS)} (or f1, p, r)")
     return rouge_type, statistic
 
@@ -133,7 +136,7 @@ def parse_gates(text: str | None, setting_name: str = "fail_under",
         else:
             if not is_rouge_type(name.partition(".")[0]):
                 raise SettingError(setting_name, f"cannot read {name!r}: a gate names a ROUGE "
-                                   f"type[.stat] ({', '.join(ROUGE_TYPES)}), a diagnostic "
+                                   f"type[.stat] ({TYPES_HELP}), a diagnostic "
                                    f"({', '.join(MEASURES)}) or a flag ({', '.join(COUNTED)})")
             rouge_type, statistic = parse_metric(name, setting_name)
             if not 0.0 <= bound <= 1.0:

@@ -44,7 +44,8 @@ class RunOptions:
     stemmer: bool = True
     tokenizer: str = "default"
     multi_reference: str = "max"
-    rouge_types: str = ",".join(defaults.ROUGE_TYPES)
+    rouge_types: str = ",".join(defaults.ROUGE_TYPES)  # or a list of types (Python API)
+    split: str = "auto"  # ROUGE-Lsum's sentences (defaults.SPLIT_MODES)
     rouge_engine: str = "auto"
     rouge_impl: str = "rouge-score"
     rouge155_flags: str | None = None
@@ -74,6 +75,8 @@ class RunOptions:
             object.__setattr__(self, "reference_field", tuple(self.reference_field))
         if self.data is None and (self.article_field or self.reference_field or self.id_field):
             raise SettingError("article_field", "and the other field names are for --data")
+        if not isinstance(self.rouge_types, str):  # a Python caller's list of types
+            object.__setattr__(self, "rouge_types", ",".join(self.rouge_types))
         if isinstance(self.base_url, str):  # a Python caller's single URL
             object.__setattr__(self, "base_url", (self.base_url,))
         elif not isinstance(self.base_url, tuple):
@@ -84,6 +87,7 @@ class RunOptions:
         check_choice("quantize", self.quantize, defaults.QUANTIZE_MODES)
         check_choice("tokenizer", self.tokenizer, defaults.TOKENIZERS)
         check_choice("multi_reference", self.multi_reference, defaults.MULTI_REFERENCE)
+        check_choice("split", self.split, defaults.SPLIT_MODES)
         check_choice("rouge_engine", self.rouge_engine, defaults.ROUGE_ENGINES)
         check_choice("rouge_impl", self.rouge_impl, defaults.ROUGE_IMPLEMENTATIONS)
         if self.rouge_impl == "rouge155":

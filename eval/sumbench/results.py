@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sumbench import diagnostics, scoring, stats, text
-from sumbench.records import DocumentResult, Example, Interval
+from sumbench.records import DocumentResult, Example, Interval, Score, Values
 from sumbench.scoring import STATISTICS, RougeSpec
 
 
@@ -27,16 +27,22 @@ def references_digest(examples: Sequence[Example]) -> str:
 
 def aggregate(documents: Sequence[DocumentResult], spec: RougeSpec, seed: int
               ) -> dict[str, dict[str, Interval]]:
-    """Every score column's exact mean and interval per statistic: the ROUGE types in the
-    spec's order, then each other metric's columns, over the documents that define them."""
-    names = list(spec.rouge_types) + [n for n in (documents[0].scores if documents else {})
-                                      if n not in spec.rouge_types]
+    return aggregate_scores([d.scores for d in documents], spec.rouge_types, seed)
+
+
+def aggregate_scores(per_document: Sequence[Mapping[str, Score | Values]],
+                     rouge_types: Sequence[str], seed: int) -> dict[str, dict[str, Interval]]:
+    """Every score column's exact mean and seeded bootstrap interval per statistic: the
+    ROUGE types in order, then each other metric's columns, over the documents that
+    define them (a None value is left out)."""
+    names = list(rouge_types) + [n for n in (per_document[0] if per_document else {})
+                                 if n not in rouge_types]
     columns: dict[tuple[str, str], list[float]] = {}
     for name in names:
-        statistics = STATISTICS if name in spec.rouge_types else \
-            tuple(documents[0].scores[name].as_dict())
+        statistics = STATISTICS if name in rouge_types else \
+            tuple(per_document[0][name].as_dict())
         for stat in statistics:
-            values = [getattr(d.scores[name], stat) for d in documents if name in d.scores]
+            values = [getattr(s[name], stat) for s in per_document if name in s]
             columns[name, stat] = [v for v in values if v is not None]
     intervals = stats.mean_intervals({k: v for k, v in columns.items() if v}, seed=seed)
     return {name: {stat: intervals[name, stat] for n, stat in columns
@@ -51,7 +57,8 @@ def rouge155_block(documents: Sequence[DocumentResult], rouge: RougeSpec
         return None
     from sumbench import rouge155
 
-    return rouge155.printed_block([d.scores for d in documents], rouge.rouge155_flags)
+    return rouge155.printed_block([d.scores for d in documents], rouge.rouge155_flags,
+                                  rouge.split)
 
 
 def aggregate_diagnostics(documents: Sequence[DocumentResult], seed: int
@@ -73,12 +80,13 @@ SPLIT_NOTES = {
 }
 
 
-def resplit_documents(documents: Sequence[DocumentResult]) -> dict[str, list[str]]:
+def resplit_documents(documents: Sequence[DocumentResult], split: str = "auto"
+                      ) -> dict[str, list[str]]:
     """Ids of the documents whose prediction or a reference needed a lossless fallback
     when split into sentences (``text.split_note``), under each kind of fallback."""
     out: dict[str, list[str]] = {text.MASKED: [], text.UNSPLIT: []}
     for d in documents:
-        notes = {text.split_note(t) for t in (d.generation.prediction, *d.references)}
+        notes = {text.split_note(t, split) for t in (d.generation.prediction, *d.references)}
         for note in (text.UNSPLIT, text.MASKED):  # the stronger one names the document
             if note in notes:
                 out[note].append(d.id)
@@ -118,7 +126,7 @@ def tally(documents: Sequence[DocumentResult], rouge: RougeSpec, seed: int
     if cut:
         warnings.append(f"{len(cut)} summary(ies) stopped at the token limit "
                         f"(finish_reason 'length'): {cut[:10]}")
-    resplit = resplit_documents(documents)
+    resplit = resplit_documents(documents, rouge.split)
     for note, ids in resplit.items():
         if ids:
             warnings.append(f"{len(ids)} document(s) hold characters the sentence splitter uses "

@@ -23,8 +23,13 @@ wheel); ``../shared/notes/rouge155.md`` has the summary. Every quirk is kept:
   by k^w, and the totals are weighted again); ROUGE-S/SU (``-2 -u -U``): skip bigrams
   within the distance (``-1``: any), SU adding the unigram of every token but the last.
 
-Not supported (refused by name): BE (``-3``), token-level averaging (``-t``), model-only
-stemming (``-M``) and the file list mode (``-z``).
+Accepted and without effect on the numbers: ``-t 0`` (the default: sentence-level
+averages), ``-l 0``/``-b 0`` (no limit, as the script reads them) and ``-v`` (the script's
+debug output). Not supported (refused by name): BE (``-3``), token-level averaging
+(``-t 1``, ``-t 2``), model-only stemming (``-M``) and the file list mode (``-z``).
+
+The sentences are the lines of each text as given (the script reads SPL files: one
+sentence per line), unless the run asks for ``--split pysbd`` (each line split further).
 """
 
 from __future__ import annotations
@@ -41,10 +46,9 @@ from sumbench.errors import SettingError
 
 FLAG = "rouge155_flags"
 DEFAULT_FLAGS = "-c 95 -r 1000 -n 2 -m -a"
-UNSUPPORTED = {"-3": "Basic Elements", "-t": "token-level averages",
-               "-M": "model-only stemming", "-z": "file-list input", "-e": "a data folder "
-               "(sumbench fetches the script's data itself)", "-h": "help", "-H": "help",
-               "-v": "debug output"}
+UNSUPPORTED = {"-3": "Basic Elements", "-M": "model-only stemming",
+               "-z": "file-list input", "-e": "a data folder "
+               "(sumbench fetches the script's data itself)", "-h": "help", "-H": "help"}
 PEER_ID = "S"  # the peer's name in the printed lines, as in the script's own examples
 
 
@@ -131,10 +135,10 @@ def parse_flags(text: str) -> Flags:
             if flag in UNSUPPORTED:
                 raise SettingError(FLAG, f"{flag} ({UNSUPPORTED[flag]}) is not supported by "
                                    "sumbench's ROUGE-1.5.5 mode")
-            if letter in "admsxuU":
+            if letter in "admsxuUv":  # -v: the script's debug output, no effect on scores
                 values[letter] = True
                 continue
-            if letter in "bcflnprw2":
+            if letter in "bcflnprtw2":
                 rest = letters[k + 1:]
                 if rest:
                     argument = rest
@@ -161,6 +165,9 @@ def parse_flags(text: str) -> Flags:
 
     if "l" in values and "b" in values:
         raise SettingError(FLAG, "takes -l or -b, not both (as the script)")
+    if "t" in values and number("t", int, 0) != 0:
+        raise SettingError(FLAG, "-t (token-level averages) is not supported by sumbench's "
+                           "ROUGE-1.5.5 mode; -t 0 (sentence-level, the default) is")
     formula = str(values.get("f", "A"))
     if formula not in ("A", "B"):
         raise SettingError(FLAG, f"-f must be A or B; got {formula!r}")
@@ -170,8 +177,8 @@ def parse_flags(text: str) -> Flags:
         alpha=number("p", float, 0, 1) if "p" in values else 0.5,
         confidence=number("c", float, 0, 100) if "c" in values else 95.0,
         resamples=number("r", int, 1) if "r" in values else 1000,
-        length_limit=number("l", int, 1) if "l" in values else 0,
-        byte_limit=number("b", int, 1) if "b" in values else 0,
+        length_limit=number("l", int, 0) if "l" in values else 0,  # 0: no limit
+        byte_limit=number("b", int, 0) if "b" in values else 0,
         weight=str(values["w"]) if "w" in values else None,
         skip=str(values["2"]) if "2" in values else None,
         skip_unigram="u" in values, skip_both="U" in values and "u" not in values)
@@ -705,25 +712,45 @@ def default_lexicon() -> Lexicon:
     return load_lexicon()
 
 
-def score_run(*, references: Sequence[Sequence[str]], predictions: Sequence[str],
-              flags: str, lexicon: Lexicon | None = None) -> list[dict[str, Any]]:
-    """Per document, each type's Score with the script's printed (rounded) values. Both
-    sides one sentence per line, as for ROUGE-Lsum."""
-    from sumbench.records import Score
+def peer_file(text: str, split: str = "newline") -> str:
+    """What the script reads for ``text``: the text as given (its lines the sentences),
+    or under ``split="pysbd"`` its lines split further, one sentence per line."""
+    if split == "newline":
+        return text
     from sumbench.text import sentence_lines
+
+    return sentence_lines(text, split)
+
+
+FILES = {"newline": "one UTF-8 file per text, written as it is given (samples.jsonl's "
+                    "'prediction' for peer S, its 'references' for models A, B, ...): its "
+                    "lines are the sentences",
+         "pysbd": "one UTF-8 file per text, one sentence per line, every line split by "
+                  "pysbd-0.3 (samples.jsonl's 'scored_prediction' for peer S; its "
+                  "'references' split the same way for models A, B, ...)"}
+
+
+def score_run(*, references: Sequence[Sequence[str]], predictions: Sequence[str],
+              flags: str, split: str = "newline", lexicon: Lexicon | None = None
+              ) -> list[dict[str, Any]]:
+    """Per document, each type's Score with the script's printed (rounded) values. The
+    sentences are the texts' lines (``newline``, the script's rule) or, with ``pysbd``,
+    each line split further."""
+    from sumbench.records import Score
 
     parsed = parse_flags(flags)
     lex = lexicon or default_lexicon()
     out = []
     for refs, prediction in zip(references, predictions, strict=True):
-        scores = score_document(sentence_lines(prediction), [sentence_lines(r) for r in refs],
-                                parsed, lex)
+        scores = score_document(peer_file(prediction, split),
+                                [peer_file(r, split) for r in refs], parsed, lex)
         out.append({type_name(method): Score(float(p), float(r), float(f))
                     for method, (r, p, f) in scores.items()})
     return out
 
 
-def printed_block(scores: Sequence[Mapping[str, Any]], flags: str) -> dict[str, Any]:
+def printed_block(scores: Sequence[Mapping[str, Any]], flags: str, split: str = "newline"
+                  ) -> dict[str, Any]:
     """The script's own Average and interval for each type, as it prints them, for a
     run whose documents are evaluation ids 1..n (suite order) of one peer."""
     parsed = parse_flags(flags)
@@ -740,6 +767,7 @@ def printed_block(scores: Sequence[Mapping[str, Any]], flags: str) -> dict[str, 
                                            if averages else ())}}
     return {"perl_command": parsed.command(),
             "evaluation_ids": "documents 1..n in suite order, peer S",
+            "files": FILES[split], "input_format": "SPL",
             "confidence": parsed.confidence, "resamples": parsed.resamples,
             "printed": block}
 

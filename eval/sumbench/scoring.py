@@ -6,9 +6,10 @@ for large batches, and on every call a seeded sample of its documents is re-scor
 with rouge-score; any difference raises ``ScoringMismatchError``.
 
 Traps handled here on purpose:
-- ROUGE-Lsum splits sentences on newlines only. Text that already has line breaks is
-  taken as split; other text is split with pysbd (rule-based, offline). References and
-  predictions follow the same rule.
+- ROUGE-Lsum splits sentences on newlines only. By default (``split="auto"``) text that
+  already has line breaks is taken as split and other text is split with pysbd
+  (rule-based, offline); ``newline`` never re-splits (rouge-score's and HF evaluate's
+  numbers), ``pysbd`` splits every line. References and predictions follow the same rule.
 - rouge-score's default tokenizer keeps only ``[a-z0-9]``: text in other scripts
   scores 0 silently. ``coverage_warnings`` names such documents and
   ``tokenizer="unicode"`` keeps letters of every script.
@@ -34,12 +35,13 @@ from sumbench.errors import (
     setting,
 )
 from sumbench.records import Score
-from sumbench.text import SPLITTER, sentence_lines, sentence_lines_many
+from sumbench.text import SPLITTER, SPLITTERS, sentence_lines, sentence_lines_many
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
 ROUGE_TYPES = defaults.ROUGE_TYPES
+ROUGE_TYPE_CHOICES = defaults.ROUGE_TYPE_CHOICES
 STATISTICS = defaults.STATISTICS
 Tokenizer = Literal["default", "unicode"]
 Policy = Literal["max", "mean"]
@@ -54,12 +56,18 @@ class RougeSpec:
     use_stemmer: bool = True
     tokenizer: Tokenizer = "default"
     multi_reference: Policy = "max"
-    splitter: str = SPLITTER
+    splitter: str = SPLITTER  # the split mode's description (text.SPLITTERS), set from it
     implementation: str = "rouge-score"  # or "rouge155": ROUGE-1.5.5 (rouge155.py)
     rouge155_flags: str = ""  # the Perl flags, in rouge155 mode; they decide the types
+    split: str = "auto"  # Lsum's sentences: auto, newline or pysbd (defaults.SPLIT_MODES)
 
     def __post_init__(self) -> None:
         check_choice("rouge_impl", self.implementation, defaults.ROUGE_IMPLEMENTATIONS)
+        check_choice("split", self.split, defaults.SPLIT_MODES)
+        if self.implementation == "rouge155" and self.split == "auto":
+            # the Perl script takes each line as a sentence: auto means its own rule
+            object.__setattr__(self, "split", "newline")
+        object.__setattr__(self, "splitter", SPLITTERS[self.split])
         if self.implementation == "rouge155":
             from sumbench import rouge155
 
@@ -71,10 +79,10 @@ class RougeSpec:
             return
         if self.rouge155_flags:
             raise SettingError("rouge155_flags", "is only for --rouge-impl rouge155")
-        bad = [t for t in self.rouge_types if t not in ROUGE_TYPES]
+        bad = [t for t in self.rouge_types if t not in ROUGE_TYPE_CHOICES]
         if bad or not self.rouge_types:
             raise SettingError("rouge_types", f"has unknown type(s) {bad}; choose from "
-                               f"{', '.join(ROUGE_TYPES)}")
+                               "rouge1 to rouge9, rougeL, rougeLsum")
         check_choice("tokenizer", self.tokenizer, defaults.TOKENIZERS)
         check_choice("multi_reference", self.multi_reference, defaults.MULTI_REFERENCE)
 
@@ -159,8 +167,8 @@ def score(*, references: Sequence[str], prediction: str, spec: RougeSpec) -> dic
     if isinstance(references, str) or not references:
         raise ValueError("references must be a non-empty sequence of strings")
     scorer = _reference_scorer(spec)
-    targets = [sentence_lines(r) for r in references]
-    pred = sentence_lines(prediction)
+    targets = [sentence_lines(r, spec.split) for r in references]
+    pred = sentence_lines(prediction, spec.split)
     return _apply_policy([scorer.score(t, pred) for t in targets], spec)
 
 
@@ -197,19 +205,21 @@ def score_batch_then_check(*, references: Sequence[Sequence[str]],
         from sumbench import rouge155
 
         return rouge155.score_run(references=references, predictions=predictions,
-                                  flags=spec.rouge155_flags), _nothing_to_check
+                                  flags=spec.rouge155_flags, split=spec.split
+                                  ), _nothing_to_check
     fast = _fast_scorer(spec) if engine != "reference" else None
     if fast is None:
         if engine == "fast":
             raise SumbenchError("the fast ROUGE engine (rouge-score-rs) is not installed")
         scorer = _reference_scorer(spec)
-        targets = [[sentence_lines(r) for r in refs] for refs in references]
-        return [_apply_policy([scorer.score(t, sentence_lines(p)) for t in ts], spec)
+        targets = [[sentence_lines(r, spec.split) for r in refs] for refs in references]
+        return [_apply_policy([scorer.score(t, sentence_lines(p, spec.split)) for t in ts],
+                              spec)
                 for ts, p in zip(targets, predictions, strict=True)], _nothing_to_check
 
     raw_targets = [r for refs in references for r in refs]
     raw_preds = [p for refs, p in zip(references, predictions, strict=True) for _ in refs]
-    split = sentence_lines_many(raw_targets + raw_preds, pool)
+    split = sentence_lines_many(raw_targets + raw_preds, pool, spec.split)
     flat_targets, flat_preds = split[:len(raw_targets)], split[len(raw_targets):]
     chosen = _check_sample(len(raw_preds), check_sample, seed)
     pairs = [(flat_targets[i], flat_preds[i]) for i in chosen]

@@ -110,7 +110,8 @@ def merge(runs: Sequence[tuple[Path, RunResult]], argv: list[str]) -> RunResult:
     rouge_values = {k: (tuple(v) if k == "rouge_types" else v)
                     for k, v in spec["rouge"].items() if k in rouge_fields}
     if rouge_values.get("implementation") == "rouge155":  # the flags decide the rest
-        rouge_values = {k: rouge_values[k] for k in ("implementation", "rouge155_flags")}
+        rouge_values = {k: rouge_values[k] for k in ("implementation", "rouge155_flags",
+                                                     "split") if k in rouge_values}
     rouge = RougeSpec(**rouge_values)
     from sumbench import signature
 

@@ -29,7 +29,7 @@ class Signature:
     types: str  # ROUGE types, comma-separated
     stem: str  # porter or none
     tok: str  # default or unicode
-    split: str  # the sentence splitter for Lsum
+    split: str  # Lsum's sentences: pysbd-0.3 (auto), newline, or pysbd-0.3-always
     multiref: str  # max or mean
     agg: str  # aggregate: exact mean + bootstrap level, resamples and seed
     refs: str  # the first 12 hex digits of the digest over document ids and references
@@ -75,6 +75,17 @@ def short_splitter(splitter: str) -> str:
     return splitter.split(" ", 1)[0]
 
 
+def split_label(rouge: dict) -> str:
+    """The split mode as the signature names it. ``auto`` keeps the name runs had before
+    the modes (the splitter's), so their signatures, and today's default, are unchanged."""
+    from sumbench.text import SPLIT_LABELS
+
+    mode = rouge.get("split", "auto")
+    if mode == "auto":
+        return short_splitter(str(rouge["splitter"]))
+    return SPLIT_LABELS[mode]
+
+
 def from_spec(spec: dict, versions: dict) -> Signature:
     """Build the signature from a run's spec and package versions (as results.json holds
     them), so older run folders get one the same way new runs do."""
@@ -90,7 +101,7 @@ def from_spec(spec: dict, versions: dict) -> Signature:
         types=",".join(rouge["rouge_types"]),
         stem="porter" if rouge["use_stemmer"] else "none",
         tok=str(rouge["tokenizer"]),
-        split=short_splitter(str(rouge["splitter"])),
+        split=split_label(rouge),
         multiref=str(rouge["multi_reference"]),
         agg=f"mean+boot{level}%-{aggregation['n_resamples']}-seed{aggregation['seed']}",
         refs=str(spec["document_ids_and_references_sha256"])[:12],

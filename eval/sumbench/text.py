@@ -1,8 +1,10 @@
 """Sentence splitting shared by ROUGE-Lsum and the lead-k baseline.
 
 pysbd is rule-based and needs no data download (nltk's punkt would, and cannot offline).
-Text that already has line breaks is taken as split into lines; each line is further
-split by pysbd only where a caller asks for sentences (lead-k on paragraph text).
+ROUGE-Lsum's sentences come by one of three rules (``split``): ``auto`` takes the
+lines of text that has line breaks and splits other text with pysbd; ``newline`` takes
+each line as a sentence and never re-splits (rouge-score's own behaviour); ``pysbd``
+splits every line further. Lead-k splits each line further by pysbd.
 """
 
 from __future__ import annotations
@@ -16,6 +18,11 @@ if TYPE_CHECKING:
     from concurrent.futures import Executor
 
 SPLITTER = "pysbd-0.3 (en, clean=False) where the text has no line breaks"
+# how each --split mode is described in a run's spec, and named in its signature
+SPLITTERS = {"auto": SPLITTER,
+             "newline": "newline: each line a sentence, never re-split",
+             "pysbd": "pysbd-0.3 (en, clean=False) on every line"}
+SPLIT_LABELS = {"auto": "pysbd-0.3", "newline": "newline", "pysbd": "pysbd-0.3-always"}
 
 
 @functools.lru_cache(maxsize=1)
@@ -193,11 +200,17 @@ def _keeps_every_character(text: str, sentences: Sequence[str]) -> bool:
     return "".join(text.split()) == "".join("".join(s.split()) for s in sentences)
 
 
-def split_note(text: str) -> str | None:
+def split_note(text: str, split: str = "auto") -> str | None:
     """``MASKED`` or ``UNSPLIT`` where splitting ``text`` for sentences needed it, else None.
 
-    A text without line breaks and without placeholder characters is split by pysbd as
-    it is, unless the check found a loss in this process (then it is in the memo)."""
+    A text is split by pysbd only without line breaks (``auto``) or line by line
+    (``pysbd``); one without placeholder characters is split as it is, unless the check
+    found a loss in this process (then it is in the memo)."""
+    if split == "newline":
+        return None
+    if split == "pysbd":
+        notes = {split_note(line) for line in text.split("\n")} - {None}
+        return UNSPLIT if UNSPLIT in notes else (notes.pop() if notes else None)
     text = text.strip()
     if not text or "\n" in text:
         return None
@@ -237,16 +250,27 @@ _LINES_MAX = 65536
 CHUNK = 64  # texts per piece of work handed to a helper process
 
 
-def sentence_lines(text: str) -> str:
-    """One sentence per line, as ROUGE-Lsum needs. Text with line breaks is kept as split.
+def sentence_lines(text: str, split: str = "auto") -> str:
+    """One sentence per line, as ROUGE-Lsum needs, by the ``split`` rule: ``auto`` keeps
+    text with line breaks as split and splits other text with pysbd; ``newline`` never
+    re-splits; ``pysbd`` splits each line.
 
     Memoised: a reference is scored against every system's output, and pysbd costs more
     than the ROUGE arithmetic itself.
     """
+    if split == "newline":
+        return _lines(text)
+    if split == "pysbd":
+        return "\n".join(sentence_lines(line) for line in _lines(text).split("\n") if line)
     lines = _LINES.get(text)
     if lines is None:
         lines = _remember(text, _split_into_lines(text))
     return lines
+
+
+def _lines(text: str) -> str:
+    """The text's non-blank lines, stripped: rouge-score's own sentences for Lsum."""
+    return "\n".join(line.strip() for line in text.split("\n") if line.strip())
 
 
 def _remember(text: str, lines: str) -> str:
@@ -261,7 +285,7 @@ def _split_into_lines(text: str) -> str:
     if not text:
         return ""
     if "\n" in text:
-        return "\n".join(line.strip() for line in text.split("\n") if line.strip())
+        return _lines(text)
     return "\n".join(segment(text))
 
 
@@ -277,13 +301,19 @@ def _remember_chunk(texts: list[str], results: list[tuple[str, str | None]]) -> 
             _NOTES[text.strip()] = note
 
 
-def sentence_lines_many(texts: Sequence[str], pool: Executor | None = None) -> list[str]:
+def sentence_lines_many(texts: Sequence[str], pool: Executor | None = None,
+                        split: str = "auto") -> list[str]:
     """``sentence_lines`` of every text, the pysbd work shared with ``pool``'s processes.
 
     The texts are cut into chunks; helpers take them from the back while this process
     takes them from the front, and this process also does any chunk no helper has
     started when it gets there (a cancelled future). Same results as one at a time.
     """
+    if split == "newline":
+        return [_lines(t) for t in texts]
+    if split == "pysbd":  # every line is split: the lines are the texts to split
+        sentence_lines_many([line for t in texts for line in _lines(t).split("\n")], pool)
+        return [sentence_lines(t, split) for t in texts]
     todo = list(dict.fromkeys(t for t in texts if t not in _LINES))
     if pool is not None and len(todo) > CHUNK:
         chunks = [todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)]

@@ -24,10 +24,12 @@ class Rouge(Metric):
             return cls()
         if options.rouge_impl == "rouge155":
             return cls(RougeSpec(implementation="rouge155",
-                                 rouge155_flags=options.rouge155_flags or ""))
+                                 rouge155_flags=options.rouge155_flags or "",
+                                 split=options.split))
         return cls(RougeSpec(rouge_types=options.rouge_type_list, use_stemmer=options.stemmer,
                              tokenizer=options.tokenizer,  # type: ignore[arg-type]
-                             multi_reference=options.multi_reference))  # type: ignore[arg-type]
+                             multi_reference=options.multi_reference,  # type: ignore[arg-type]
+                             split=options.split))
 
     def columns(self) -> tuple[Column, ...]:
         return tuple(Column(t, STATISTICS, "higher", self.name) for t in self.spec.rouge_types)

@@ -26,6 +26,14 @@ def cell(text: str, limit: int = 300) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
+def code(text: str) -> str:
+    """Text as an inline code span, copyable as it is (outside tables: no escapes)."""
+    text = " ".join(str(text).split())
+    fence = "`" * (max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def run_summary(result: RunResult, gates: list[GateResult], lowest: int = 5) -> str:
     spec = result.spec
     lines = [f"## sumbench: {cell(spec.get('summarizer', '?'))} on "
@@ -39,7 +47,7 @@ def run_summary(result: RunResult, gates: list[GateResult], lowest: int = 5) -> 
         lines += [f"| {cell(label)} | {shown(interval)} |"
                   for label, _stat, interval in other_columns(result)]
     lines += ["", "Mean over documents [95% bootstrap interval].",
-              f"Signature: {cell(result.signature, 600)}"]
+              f"Signature: {code(result.signature)}"]
     if result.rouge155:
         lines += ["", f"ROUGE-1.5.5 as the script prints it "
                   f"(`{cell(result.rouge155['perl_command'])}`): Average [interval]", "",
@@ -63,7 +71,8 @@ def run_summary(result: RunResult, gates: list[GateResult], lowest: int = 5) -> 
               f"- model sha256: {cell(str(spec.get('model_sha256', '-')))}",
               f"- ROUGE: {cell(', '.join(rouge.get('rouge_types', [])))}; stemmer "
               f"{rouge.get('use_stemmer')}; tokenizer {cell(str(rouge.get('tokenizer')))}; "
-              f"multi-reference {cell(str(rouge.get('multi_reference')))}",
+              f"multi-reference {cell(str(rouge.get('multi_reference')))}; split "
+              f"{cell(str(rouge.get('split', 'auto')))}",
               f"- counts: {cell(str(result.counts))}", "", "</details>"]
     if result.warnings:
         lines += [""] + [f"> ⚠️ {cell(w, 600)}" for w in result.warnings]
@@ -115,7 +124,7 @@ def comparison_summary(comparison: Comparison) -> str:
                      f"{icons.get(m.verdict, '⚪')} {m.verdict} |")
     lines += ["", f"Paired sign-flip permutation test, alpha {c.alpha}; tolerated drop "
               f"{c.max_drop}. Interval: paired bootstrap of the mean per-document delta.",
-              f"Signatures: base {cell(c.signatures[0], 600)}; new {cell(c.signatures[1], 600)}"]
+              f"Signatures: base {code(c.signatures[0])}; new {code(c.signatures[1])}"]
     if c.differences:
         lines += ["", "| setting | base | new |", "| --- | --- | --- |"]
         lines += [f"| {cell(k)} | {cell(str(a))} | {cell(str(b))} |"
