@@ -15,6 +15,7 @@ settings may differ, that is the point; every other spec difference is shown.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -24,7 +25,7 @@ from sumbench.errors import IncomparableRunsError, SettingError
 from sumbench.gates import parse_metric
 from sumbench.records import DocumentResult, RunResult
 from sumbench.signature import Signature
-from sumbench.stats import PairedResult, paired_test
+from sumbench.stats import PairedResult, paired_tests
 
 # spec entries that say how the runs were scored or launched, not what was evaluated:
 # scoring is judged through the signature, the rest is noise between identical runs
@@ -133,10 +134,64 @@ def compare_runs(base: RunResult, new: RunResult, *,
                  max_drop: float = 0.0, seed: int = defaults.SEED, force: bool = False,
                  top: int = defaults.TOP_DROPS, base_dir: str = "base",
                  new_dir: str = "new") -> Comparison:
+    [comparison] = compare_pairs([(base, new, base_dir, new_dir)], metrics=metrics,
+                                 alpha=alpha, max_drop=max_drop, seed=seed, force=force,
+                                 top=top)
+    return comparison
+
+
+Pair = tuple[RunResult, RunResult, str, str]  # base, new, and the folders they came from
+
+
+def compare_pairs(runs: Sequence[Pair], *, metrics: str | None = None,
+                  alpha: float = defaults.ALPHA, max_drop: float = 0.0,
+                  seed: int = defaults.SEED, force: bool = False,
+                  top: int = defaults.TOP_DROPS) -> list[Comparison]:
+    """``compare_runs`` of several pairs (``history`` compares every consecutive pair),
+    with all their paired tests in one batch: the same numbers, drawn once."""
     if not 0 < alpha < 1:
         raise SettingError("alpha", f"must be between 0 and 1; got {alpha}")
     if max_drop < 0:
         raise SettingError("max_drop", f"must be >= 0; got {max_drop}")
+    plans = [_plan(base, new, metrics, force) for base, new, _, _ in runs]
+    tests = paired_tests({(i, name): (a, b) for i, (_, columns, _) in enumerate(plans)
+                          for name, (a, b, _) in columns.items()}, seed=seed)
+    comparisons = []
+    for i, ((base, new, base_dir, new_dir), (pairs, columns, notes)) in enumerate(
+            zip(runs, plans, strict=True)):
+        results = []
+        for name, (a, b, diagnostic) in columns.items():
+            delta = tests[i, name]
+            if diagnostic:  # more copying is not worse in itself: never a regression
+                change = ("no significant change" if delta.p_value >= alpha
+                          else "increased" if delta.mean_delta > 0 else "decreased")
+            else:
+                change = verdict(delta, alpha, max_drop)
+            results.append(MetricComparison(name, sum(a) / len(a), sum(b) / len(b), delta,
+                                            change))
+        comparisons.append(Comparison(
+            base_label=_label(base, base_dir), new_label=_label(new, new_dir),
+            n_documents=len(pairs), alpha=alpha, max_drop=max_drop, metrics=tuple(results),
+            largest_drops=_largest_drops(pairs, columns, top),
+            differences=differences(base, new), notes=tuple(notes),
+            signatures=(base.signature, new.signature), seed=seed))
+    return comparisons
+
+
+def differences(base: RunResult, new: RunResult) -> dict[str, tuple[Any, Any]]:
+    """Spec entries that differ, but for those in NOT_SHOWN."""
+    return {key: (base.spec.get(key), new.spec.get(key))
+            for key in sorted(set(base.spec) | set(new.spec))
+            if key not in NOT_SHOWN and base.spec.get(key) != new.spec.get(key)}
+
+
+Columns = dict[str, tuple[list[float], list[float], bool]]  # metric: base, new, diagnostic
+
+
+def _plan(base: RunResult, new: RunResult, metrics: str | None, force: bool
+          ) -> tuple[list[tuple[DocumentResult, DocumentResult]], Columns, list[str]]:
+    """The paired documents, each metric's per-document values in both runs, and the
+    notes; refuses incomparable runs unless forced."""
     chosen = parse_metrics(metrics if metrics is not None else ",".join(base.scores))
     problems = check_comparable(base, new)
     notes = []
@@ -154,42 +209,41 @@ def compare_runs(base: RunResult, new: RunResult, *,
     pairs = [(b, new_by_id[b.id]) for b in base.documents if b.id in new_by_id]
     if not pairs:
         raise IncomparableRunsError("the runs share no document id")
-    results = []
+    columns: Columns = {}
     for rouge_type, stat in chosen:
         if stat == "mean":
-            results.append(_compare_diagnostic(rouge_type, base, new, pairs, alpha, seed))
+            a, b = _diagnostic_columns(rouge_type, base, new, pairs)
+            columns[rouge_type] = (a, b, True)
             continue
         if rouge_type not in base.scores or rouge_type not in new.scores:
             raise SettingError("metrics", f"names {rouge_type}, which was not computed in "
                                "both runs")
-        a = [getattr(b.scores[rouge_type], stat) for b, _ in pairs]
-        b = [getattr(n.scores[rouge_type], stat) for _, n in pairs]
-        delta = paired_test(base=a, new=b, seed=seed)
-        results.append(MetricComparison(f"{rouge_type}.{stat}", sum(a) / len(a),
-                                        sum(b) / len(b), delta, verdict(delta, alpha, max_drop)))
-    rouge_chosen = [(t, s) for t, s in chosen if s != "mean"]
-    drops = sorted(
-        (Drop(b.id, getattr(n.scores[rouge_chosen[0][0]], rouge_chosen[0][1])
-              - getattr(b.scores[rouge_chosen[0][0]], rouge_chosen[0][1]),
-              b.generation.prediction, n.generation.prediction, b.references)
-         for b, n in pairs), key=lambda d: d.delta) if rouge_chosen else []
-    differences = {key: (base.spec.get(key), new.spec.get(key))
-                   for key in sorted(set(base.spec) | set(new.spec))
-                   if key not in NOT_SHOWN and base.spec.get(key) != new.spec.get(key)}
-    return Comparison(base_label=_label(base, base_dir), new_label=_label(new, new_dir),
-                      n_documents=len(pairs), alpha=alpha, max_drop=max_drop,
-                      metrics=tuple(results),
-                      largest_drops=tuple(d for d in drops[:top] if d.delta < 0),
-                      differences=differences, notes=tuple(notes),
-                      signatures=(base.signature, new.signature), seed=seed)
+        columns[f"{rouge_type}.{stat}"] = ([getattr(b.scores[rouge_type], stat)
+                                            for b, _ in pairs],
+                                           [getattr(n.scores[rouge_type], stat)
+                                            for _, n in pairs], False)
+    return pairs, columns, notes
 
 
-def _compare_diagnostic(name: str, base: RunResult, new: RunResult,
-                        pairs: list[tuple[DocumentResult, DocumentResult]], alpha: float,
-                        seed: int) -> MetricComparison:
+def _largest_drops(pairs: list[tuple[DocumentResult, DocumentResult]], columns: Columns,
+                   top: int) -> tuple[Drop, ...]:
+    """The documents that dropped most on the first ROUGE metric named."""
+    first = next((name for name, (_, _, diagnostic) in columns.items() if not diagnostic),
+                 None)
+    if first is None or top <= 0:
+        return ()
+    a, b, _ = columns[first]
+    worst = sorted(range(len(pairs)), key=lambda i: b[i] - a[i])[:top]
+    return tuple(Drop(pairs[i][0].id, b[i] - a[i], pairs[i][0].generation.prediction,
+                      pairs[i][1].generation.prediction, pairs[i][0].references)
+                 for i in worst if b[i] - a[i] < 0)
+
+
+def _diagnostic_columns(name: str, base: RunResult, new: RunResult,
+                        pairs: list[tuple[DocumentResult, DocumentResult]]
+                        ) -> tuple[list[float], list[float]]:
     """A diagnostic, paired over the documents where both runs define it. Neither
-    direction is a regression (more copying is not worse in itself): the verdict says
-    ``increased`` or ``decreased``, and never fails the comparison."""
+    direction is a regression: its verdict says ``increased`` or ``decreased``."""
     versions = (Signature.parse(base.signature).diag, Signature.parse(new.signature).diag)
     if versions[0] != versions[1]:
         raise IncomparableRunsError(f"the diagnostics differ in definition ({versions[0]} vs "
@@ -200,11 +254,7 @@ def _compare_diagnostic(name: str, base: RunResult, new: RunResult,
     if not both:
         raise SettingError("metrics", f"names {name}, which neither run defines on a shared "
                            "document")
-    a, b = [x for x, _ in both], [y for _, y in both]
-    delta = paired_test(base=a, new=b, seed=seed)
-    change = ("no significant change" if delta.p_value >= alpha
-              else "increased" if delta.mean_delta > 0 else "decreased")
-    return MetricComparison(name, sum(a) / len(a), sum(b) / len(b), delta, change)
+    return [x for x, _ in both], [y for _, y in both]
 
 
 def _label(run: RunResult, folder: str) -> str:

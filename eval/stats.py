@@ -17,7 +17,7 @@ from sumbench.defaults import CONFIDENCE, N_PERMUTATIONS, N_RESAMPLES
 from sumbench.records import Interval
 
 __all__ = ["CONFIDENCE", "N_PERMUTATIONS", "N_RESAMPLES", "PairedResult", "mean_interval",
-           "paired_test"]
+           "mean_intervals", "paired_test", "paired_tests"]
 
 
 def _rng(seed: int) -> np.random.Generator:
@@ -116,25 +116,102 @@ def paired_test(*, base: Sequence[float], new: Sequence[float], seed: int = 0,
     sign-flip permutation test (scipy ``permutation_test`` with
     ``permutation_type="samples"``), exact when 2**n is small enough.
     """
-    a = np.asarray(base, dtype=float)
-    b = np.asarray(new, dtype=float)
-    if a.shape != b.shape or a.size == 0:
-        raise ValueError(f"paired data must be non-empty and equal in length: {a.size} vs {b.size}")
-    deltas = b - a
-    if np.all(deltas == 0):
-        return PairedResult(0.0, 0.0, 0.0, 1.0, int(a.size))
-    if a.size == 1:  # both sign flips give the same |mean|: the exact p-value is 1
-        delta = float(deltas[0])
-        return PairedResult(delta, delta, delta, 1.0, 1)
-    from scipy import stats
+    return paired_tests({0: (base, new)}, seed=seed, confidence=confidence,
+                        n_resamples=n_resamples)[0]
 
-    interval = mean_interval(deltas, seed=seed, confidence=confidence)
+
+def paired_tests(columns: Mapping[Any, tuple[Sequence[float], Sequence[float]]], *,
+                 seed: int = 0, confidence: float = CONFIDENCE,
+                 n_resamples: int = N_PERMUTATIONS) -> dict[Any, PairedResult]:
+    """``paired_test`` of many (base, new) columns at once, with the same results (tested
+    against scipy to the last bit).
+
+    As in ``mean_intervals``, every call seeds a fresh generator, so all columns of one
+    length get the same bootstrap indices and the same sign flips: they are drawn once
+    per length. scipy builds each flip by indexing, one document at a time (1.2 s per
+    test on 1,000 documents); here the null sums of all columns are one matrix product,
+    and the few sums close enough to a p-value's threshold that rounding could move them
+    across are summed again in scipy's order. ``history`` tests hundreds of run pairs
+    this way; ``compare`` its metrics.
+    """
+    out: dict[Any, PairedResult] = {}
+    deltas: dict[Any, np.ndarray] = {}
+    for key, (base, new) in columns.items():
+        a = np.asarray(base, dtype=float)
+        b = np.asarray(new, dtype=float)
+        if a.shape != b.shape or a.size == 0:
+            raise ValueError(f"paired data must be non-empty and equal in length: {a.size} "
+                             f"vs {b.size}")
+        d = b - a
+        if np.all(d == 0):
+            out[key] = PairedResult(0.0, 0.0, 0.0, 1.0, int(a.size))
+        elif a.size == 1:  # both sign flips give the same |mean|: the exact p-value is 1
+            out[key] = PairedResult(float(d[0]), float(d[0]), float(d[0]), 1.0, 1)
+        else:
+            deltas[key] = d
+    intervals = mean_intervals(deltas, seed=seed, confidence=confidence)
+    p_values = _sign_flip_p_values(deltas, seed, n_resamples)
+    for key, d in deltas.items():
+        iv = intervals[key]
+        out[key] = PairedResult(iv.mean, iv.low, iv.high, p_values[key], int(d.size))
+    return {key: out[key] for key in columns}
+
+
+def _sign_flip_p_values(deltas: Mapping[Any, np.ndarray], seed: int, n_resamples: int,
+                        rows: int = 1024) -> dict[Any, float]:
+    """Two-sided sign-flip p-values, as scipy's ``permutation_test(..., "samples")``
+    computes them for ``mean(new - base)``: the same draws, counts and tolerance."""
+    out: dict[Any, float] = {}
+    by_length: dict[int, list[Any]] = {}
+    for key, d in deltas.items():
+        by_length.setdefault(d.size, []).append(key)
+    for n, keys in by_length.items():
+        if 2 ** min(n, 64) <= n_resamples:  # scipy enumerates every sign pattern
+            for key in keys:
+                out[key] = _scipy_sign_flip(deltas[key], seed, n_resamples)
+            continue
+        # scipy's draw: each document's (new, base) pair permuted on its own, per resample;
+        # the pair swapped means the delta's sign flipped
+        order = _rng(seed).permuted(np.tile(np.arange(2, dtype=np.int8), (n_resamples, n, 1)),
+                                    axis=-1)
+        flipped = order[..., 0] == 1
+        del order
+        matrix = np.stack([deltas[k] for k in keys], axis=1)  # n x columns
+        null = np.empty((n_resamples, len(keys)))
+        for start in range(0, n_resamples, rows):
+            signs = 1.0 - 2.0 * flipped[start:start + rows]
+            null[start:start + rows] = signs @ matrix / n
+        for j, key in enumerate(keys):
+            out[key] = _p_value(deltas[key], null[:, j], flipped, n_resamples)
+    return out
+
+
+def _p_value(d: np.ndarray, null: np.ndarray, flipped: np.ndarray, n_resamples: int) -> float:
+    """scipy's two-sided p-value from an approximate null distribution: sums within
+    rounding of a threshold (both orders of summation err by less than eps * sum|d|) are
+    recomputed in scipy's order (document by document), so every count is scipy's."""
+    observed = float(np.mean(d))
+    gamma = abs(np.finfo(float).eps * 100 * observed)
+    low_cut, high_cut = observed + gamma, observed - gamma
+    tol = 4 * np.finfo(float).eps * float(np.sum(np.abs(d)))
+    near = np.flatnonzero((np.abs(null - low_cut) <= tol) | (np.abs(null - high_cut) <= tol))
+    if near.size:
+        null = null.copy()
+        terms = np.where(flipped[near], -d, d).T  # n x near: summed row after row
+        null[near] = np.add.reduce(np.ascontiguousarray(terms), axis=0) / d.size
+    less = float(np.count_nonzero(null <= low_cut) + 1) / (n_resamples + 1)
+    greater = float(np.count_nonzero(null >= high_cut) + 1) / (n_resamples + 1)
+    return float(np.clip(min(less, greater) * 2, 0.0, 1.0))
+
+
+def _scipy_sign_flip(d: np.ndarray, seed: int, n_resamples: int) -> float:
+    from scipy import stats
 
     def mean_difference(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
         return np.mean(x - y, axis=axis)
 
-    perm = stats.permutation_test((b, a), mean_difference, permutation_type="samples",
-                                  vectorized=True, n_resamples=n_resamples,
-                                  alternative="two-sided", rng=_rng(seed))
-    return PairedResult(interval.mean, interval.low, interval.high, float(perm.pvalue),
-                        int(a.size))
+    perm = stats.permutation_test((d, np.zeros_like(d)), mean_difference,
+                                  permutation_type="samples", vectorized=True,
+                                  n_resamples=n_resamples, alternative="two-sided",
+                                  rng=_rng(seed))
+    return float(perm.pvalue)

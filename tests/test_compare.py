@@ -276,3 +276,17 @@ def test_an_int8_run_compares_with_an_fp32_run_and_says_so(system_runs):
                                                               system_runs["pgn"]).notes)
     older = system_runs["pgn"].signature.replace("|quant:none", "")
     assert Signature.parse(older).quant == "none"
+
+
+def test_pairs_compared_in_one_batch_equal_one_at_a_time(system_runs):
+    """compare_pairs (what history uses) draws its tests once for all pairs: every
+    comparison must be exactly compare_runs' own."""
+    from sumbench.compare import compare_pairs
+
+    runs = [(system_runs["s2s"], system_runs["bart"], "s2s", "bart"),
+            (system_runs["bart"], system_runs["pgn"], "bart", "pgn"),
+            (system_runs["pgn"], system_runs["pgn"], "pgn", "pgn")]
+    together = compare_pairs(runs, metrics="rouge1,rouge2.recall,density", top=3)
+    assert together == [compare_runs(b, n, metrics="rouge1,rouge2.recall,density", top=3,
+                                     base_dir=bd, new_dir=nd) for b, n, bd, nd in runs]
+    assert [m.verdict for m in together[0].metrics][:2] == ["improved", "improved"]
