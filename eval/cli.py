@@ -125,6 +125,9 @@ def run(
              "-a\").")] = None,
     out: Annotated[Path | None, typer.Option(help="Run folder (default runs/<time>-<name>)."
                                                 )] = None,
+    label: Annotated[str | None, typer.Option(
+        help="The run's name in `sumbench history` (default: the run folder's name). "
+             "Recorded in the spec; changes no score and no cache key.")] = None,
     report: Annotated[str | None, typer.Option(help="Extra reports: md,junit,html,csv.")
                       ] = None,
     fail_under: Annotated[str | None, typer.Option(
@@ -203,8 +206,8 @@ def run(
             allow_pickle=allow_pickle, base_url=tuple(base_url or ()), endpoint=endpoint,
             extra_body=parse_json_object("extra_body", extra_body),
             api_key_env=api_key_env, concurrency=concurrency, timeout=timeout,
-            max_retries=max_retries, max_failures=max_failures, shard=shard, quiet=quiet,
-            argv=sys.argv[1:])
+            max_retries=max_retries, max_failures=max_failures, shard=shard, label=label,
+            quiet=quiet, argv=sys.argv[1:])
         return execute_run(options, formats=formats, fail_under=gates_text(fail_under, gate),
                            gate_on=gate_on)
 

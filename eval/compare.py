@@ -29,7 +29,9 @@ from sumbench.stats import PairedResult, paired_tests
 
 # spec entries that say how the runs were scored or launched, not what was evaluated:
 # scoring is judged through the signature, the rest is noise between identical runs
-NOT_SHOWN = ("rouge", "aggregation", "document_ids_and_references_sha256", "command")
+# (a run's label and its project's git commit name the run; history shows them)
+NOT_SHOWN = ("rouge", "aggregation", "document_ids_and_references_sha256", "command",
+             "label", "git_commit")
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,7 @@ class RunOptions:
     max_retries: int = defaults.API_MAX_RETRIES
     max_failures: int = 0  # failed documents tolerated before the run exits non-zero
     shard: str | None = None  # "I/N": only shard I of N (shards.py)
+    label: str | None = None  # names the run in history and reports (default: its folder)
     quiet: bool = False
     argv: list[str] = field(default_factory=list)
 
@@ -122,6 +123,8 @@ class RunOptions:
             from sumbench.shards import parse_shard
 
             parse_shard(self.shard)
+        if self.label is not None and not self.label.strip():
+            raise SettingError("label", "must not be empty")
         if self.prompt is not None and "{article}" not in self.prompt:
             raise SettingError("prompt", "must contain the placeholder {article}")
         if self.out is not None and self.out.exists() and not self.out.is_dir():

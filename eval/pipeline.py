@@ -53,6 +53,8 @@ def run_suite(options: RunOptions) -> RunResult:
                                            references_dir=options.references,
                                            limit=options.limit, fields=fields)
     extra_spec: dict[str, object] = {"limit": options.limit, "command": options.argv}
+    if options.label is not None:  # names the run; decides no score and no cache key
+        extra_spec["label"] = options.label
     if used is not None:
         extra_spec["fields"] = used.as_dict()
     if options.shard is not None:
