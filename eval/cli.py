@@ -292,6 +292,39 @@ def compare(
     _guard(action)
 
 
+@app.command()
+def history(
+    run_dirs: Annotated[list[str], typer.Argument(
+        help="Run folders, oldest first; a quoted pattern such as 'runs/*' is expanded in "
+             "sorted order.")],
+    out: Annotated[Path, typer.Option(help="Folder for history.json/.md/.html.")
+                   ] = Path("history"),
+    metrics: Annotated[str | None, typer.Option(
+        help="Metrics to follow (TYPE[.STAT], or a diagnostic); default: every ROUGE type "
+             "the first run computed.")] = None,
+    alpha: Annotated[float, typer.Option(help="Significance level.")] = defaults.ALPHA,
+    max_drop: Annotated[float, typer.Option(help="Tolerated drop of the mean (absolute).")
+                        ] = 0.0,
+    seed: Annotated[int, typer.Option()] = defaults.SEED,
+    report: Annotated[str, typer.Option(help="json,md,html")] = "json,md,html",
+    fail_on_regression: Annotated[bool, typer.Option(
+        help="Exit 1 when the latest pair of any series regressed (for CI).")] = False,
+) -> None:
+    """Results over time: group runs into comparable series, test each consecutive pair
+    as `compare` does, chart every metric."""
+
+    def action() -> int:
+        from sumbench.pipeline import execute_history
+        from sumbench.reports import HISTORY_FORMATS, parse_formats
+
+        formats = parse_formats(report, HISTORY_FORMATS, "report")
+        return execute_history(run_dirs, out=out, metrics=metrics, alpha=alpha,
+                               max_drop=max_drop, seed=seed, formats=formats,
+                               fail_on_regression=fail_on_regression)
+
+    _guard(action)
+
+
 @app.command("meta-eval")
 def meta_eval(
     human_file: Annotated[Path, typer.Argument(help="JSONL: id, references, article "

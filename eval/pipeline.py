@@ -136,6 +136,20 @@ def execute_compare(base: Path, new: Path, *, metrics: str | None, alpha: float,
     return 1 if comparison.regressed else 0
 
 
+def execute_history(paths: list[str], *, out: Path, metrics: str | None, alpha: float,
+                    max_drop: float, seed: int, formats: list[str],
+                    fail_on_regression: bool) -> int:
+    """Read the runs, find their series and changes, write the reports."""
+    from sumbench import history
+
+    runs = [(str(path), read_run(path)) for path in history.expand(paths)]
+    result = history.history(runs, metrics=metrics, alpha=alpha, max_drop=max_drop,
+                             seed=seed)
+    written = reports.write_history(out, result, formats)
+    reports.console.print_history(result, written)
+    return 1 if fail_on_regression and result.regressed else 0
+
+
 def execute_meta_eval(human_file: Path, *, out: Path, options: RunOptions, meta_options: object,
                       formats: list[str], quiet: bool = False) -> int:
     """Score every system of a human-judged suite and correlate metrics with the humans."""
