@@ -274,7 +274,9 @@ def compare(
     seed: Annotated[int, typer.Option()] = defaults.SEED,
     out: Annotated[Path | None, typer.Option(help="Folder for comparison reports "
                                                 "(default NEW/compare).")] = None,
-    report: Annotated[str, typer.Option(help="md,junit,html,json")] = "md,json",
+    report: Annotated[str, typer.Option(
+        help="md,junit,html,json,pr (pr: pr_comment.md, a pull-request comment)")
+                      ] = "md,json",
     force: Annotated[bool, typer.Option(help="Compare even if settings differ.")] = False,
     top: Annotated[int, typer.Option(help="How many largest drops to list.")
                    ] = defaults.TOP_DROPS,

@@ -19,7 +19,16 @@ from sumbench.errors import SettingError
 from sumbench.fileio import atomic_write_text, inside
 from sumbench.gates import GateResult
 from sumbench.records import RunResult
-from sumbench.reports import console, csvfile, history, html, junit, markdown, meta
+from sumbench.reports import (
+    console,
+    csvfile,
+    history,
+    html,
+    junit,
+    markdown,
+    meta,
+    prcomment,
+)
 
 if TYPE_CHECKING:
     from sumbench.compare import Comparison
@@ -42,6 +51,7 @@ COMPARISON_FORMATS: dict[str, tuple[str, Callable[[Comparison], str]]] = {
     "html": ("compare.html", html.comparison_html),
     "json": ("compare.json",
              lambda c: json.dumps(c.as_dict(), indent=2, ensure_ascii=False) + "\n"),
+    "pr": ("pr_comment.md", prcomment.pr_comment),  # a pull-request comment, under 65,000
 }
 
 HISTORY_FORMATS: dict[str, tuple[str, Callable[[History], str]]] = {
