@@ -78,3 +78,12 @@ def test_comment_step_patches_its_comment_or_posts_one(existing: str, tmp_path: 
     expected = (f"api --method PATCH repos/o/r/issues/comments/{existing}" if existing
                 else "api --method POST repos/o/r/issues/7/comments")
     assert calls[1:] == [f"{expected} -F body=@c/pr_comment.md"]
+
+
+def test_readme_documents_history_label_and_the_pr_comment():
+    readme = (ROOT / "README.md").read_text()
+    commands = readme.split("## Using it", 1)[1].split("```", 2)[1]  # the command list
+    assert "sumbench history " in commands and "--label" in commands
+    assert "### Results over time: `sumbench history`" in readme
+    assert "--fail-on-regression" in readme and "<!-- sumbench-pr -->" in readme
+    assert "--report pr" in readme and "gh api" in readme
