@@ -147,7 +147,7 @@ def history(runs: list[tuple[str, RunResult]], *, metrics: str | None = None,
     points = tuple(RunPoint(path, label(run, path), run.signature, series[i],
                             run.spec.get("git_commit"),
                             run.timings.get("created_at") or run.timings.get("started_at"),
-                            _intervals(run, chosen, path))
+                            _intervals(run, chosen))
                    for i, (path, run) in enumerate(runs))
     return History(runs=points, metrics=tuple(names), changes=changes,
                    comparisons=tuple(comparisons), last_pairs=last_pairs, alpha=alpha,
@@ -190,8 +190,8 @@ def _diag(run: RunResult) -> str:
     return Signature.parse(run.signature).diag
 
 
-def _intervals(run: RunResult, chosen: list[tuple[str, str]], path: str
-               ) -> dict[str, Interval]:
+def _intervals(run: RunResult, chosen: list[tuple[str, str]]) -> dict[str, Interval]:
+    """Each chosen metric's mean and interval, as the run recorded them."""
     out = {}
     for name, stat in chosen:
         if stat == "mean":
