@@ -395,3 +395,42 @@ def test_split_reaches_the_spec_from_every_command_that_scores():
                                  split="pysbd")).split == "pysbd"
     code, out = sumbench("meta-eval", "--help")
     assert code == 0 and "--split" in out
+
+
+def test_label_commit_and_time_are_recorded_and_decide_nothing(tmp_path: Path, monkeypatch):
+    """--label, the project's git commit and the time name a run for `history`; the
+    signature, compare's differences and the response cache's key ignore them."""
+    import subprocess
+    from datetime import datetime, timedelta
+
+    from sumbench.compare import compare_runs
+    from sumbench.options import RunOptions
+    from sumbench.pipeline import build_summarizer
+    from sumbench.runio import read_run
+
+    for name, extra in (("a", ["--label", "nightly <1>"]), ("b", [])):
+        code, out = sumbench("run", "--data", CNNDM, "--summarizer", "lead", "--limit", 5,
+                             "--out", tmp_path / name, "--quiet", *extra)
+        assert code == 0, out
+    a, b = read_run(tmp_path / "a"), read_run(tmp_path / "b")
+    assert a.spec["label"] == "nightly <1>" and "label" not in b.spec
+    head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    assert a.spec["git_commit"] == b.spec["git_commit"] == head  # tests run in the checkout
+    created = datetime.fromisoformat(a.timings["created_at"])
+    assert created.utcoffset() == timedelta(0)
+    assert abs(datetime.now(created.tzinfo) - created) < timedelta(hours=1)
+    assert a.signature == b.signature
+    assert compare_runs(a, b).differences == {}
+    api = {"summarizer": "api", "base_url": ("http://127.0.0.1:9/v1",), "model": "m"}
+    assert (build_summarizer(RunOptions(**api, label="x"), []).fingerprint()
+            == build_summarizer(RunOptions(**api), []).fingerprint())
+
+    monkeypatch.chdir(tmp_path)  # not a git checkout: no commit, and the run still works
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    code, out = sumbench("run", "--data", CNNDM, "--summarizer", "lead", "--limit", 5,
+                         "--out", tmp_path / "c", "--quiet")
+    assert code == 0, out
+    assert "git_commit" not in read_run(tmp_path / "c").spec
+    code, out = sumbench("run", "--summarizer", "lead", "--label", " ")
+    assert code == 2 and "--label must not be empty" in out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -279,3 +280,73 @@ def test_an_int8_run_compares_with_an_fp32_run_and_says_so(system_runs):
                                                               system_runs["pgn"]).notes)
     older = system_runs["pgn"].signature.replace("|quant:none", "")
     assert Signature.parse(older).quant == "none"
+
+
+def test_pairs_compared_in_one_batch_equal_one_at_a_time(system_runs):
+    """compare_pairs (what history uses) draws its tests once for all pairs: every
+    comparison must be exactly compare_runs' own."""
+    from sumbench.compare import compare_pairs
+
+    runs = [(system_runs["s2s"], system_runs["bart"], "s2s", "bart"),
+            (system_runs["bart"], system_runs["pgn"], "bart", "pgn"),
+            (system_runs["pgn"], system_runs["pgn"], "pgn", "pgn")]
+    together = compare_pairs(runs, metrics="rouge1,rouge2.recall,density", top=3)
+    assert together == [compare_runs(b, n, metrics="rouge1,rouge2.recall,density", top=3,
+                                     base_dir=bd, new_dir=nd) for b, n, bd, nd in runs]
+    assert [m.verdict for m in together[0].metrics][:2] == ["improved", "improved"]
+
+
+def test_pr_comment_has_the_marker_verdicts_signature_and_drops(system_runs, tmp_path: Path):
+    for name in ("bart", "s2s"):
+        write_run(tmp_path / name, system_runs[name])
+    code = CliRunner().invoke(app, ["compare", str(tmp_path / "bart"), str(tmp_path / "s2s"),
+                                    "--report", "pr", "--out", str(tmp_path / "c")])
+    assert code.exit_code == 1, code.output
+    text = (tmp_path / "c" / "pr_comment.md").read_text()
+    assert text.startswith("<!-- sumbench-pr -->\n## sumbench: 🔴 regression")
+    c = compare_runs(system_runs["bart"], system_runs["s2s"])
+    for m in c.metrics:
+        assert (f"| {m.metric} | {m.base_mean:.4f} | {m.new_mean:.4f} | "
+                f"{m.delta.mean_delta:+.4f} [") in text
+        assert "🔴 regressed |" in text
+    assert f"Signature: `{system_runs['bart'].signature}`" in text.replace("\\", "")
+    worst = c.largest_drops[0]
+    assert f"| {worst.id} | {worst.delta:+.4f} |" in text.replace("\\-", "-")
+    assert "Largest drops (rouge1.fmeasure): 5" in text
+
+
+def test_pr_comment_stays_under_githubs_limit_for_11500_documents(system_runs):
+    """A comparison of 11,500 documents listing every drop, with long predictions, many
+    differing settings and notes: lists end with '... and N more', the comment fits."""
+    from itertools import cycle, islice
+
+    from sumbench.reports.prcomment import LIMIT, MARKER, fit, pr_comment
+
+    def big(run: RunResult) -> RunResult:
+        docs = tuple(replace(d, id=f"doc-{n:05d}") for n, d in
+                     enumerate(islice(cycle(run.documents), 11_500)))
+        return replace(run, documents=docs)
+
+    c = compare_runs(big(system_runs["bart"]), big(system_runs["s2s"]), top=11_500)
+    assert c.n_documents == 11_500 and len(c.largest_drops) > 5_000
+    long = "<b>x</b> | " * 2_000
+    c = replace(c, largest_drops=tuple(replace(d, base_prediction=long, new_prediction=long)
+                                       for d in c.largest_drops),
+                differences={f"setting{i}": (long, i) for i in range(1_000)},
+                notes=tuple(f"note {i}: {long}" for i in range(500)))
+    text = pr_comment(c)
+    assert len(text) <= LIMIT and text.startswith(MARKER)
+    assert f"... and {len(c.largest_drops) - 25} more drops" in text
+    assert "... and 975 more settings" in text and "... and 475 more notes" in text
+    assert "<b>" not in text and "&lt;b&gt;x&lt;/b&gt;" in text
+    assert all(f"| {m.metric} |" in text for m in c.metrics)
+    # the last resort: whatever is left is cut at a line end, and says so
+    many = replace(c, metrics=c.metrics * 400, largest_drops=(), differences={}, notes=())
+    cut = pr_comment(many)
+    assert len(cut) <= LIMIT and cut.endswith("compare.md has it all)\n")
+    lines = "".join(f"line {i}\n" for i in range(100))
+    assert fit(lines) == lines
+    short = fit(lines, limit=200)
+    assert len(short) <= 200 and short.startswith("line 0\nline 1\n")
+    kept, _, _ = short.partition("\n\n... (cut")
+    assert re.fullmatch(r"(line \d+\n)*line \d+", kept)  # cut at a line end, not mid-line

@@ -60,6 +60,8 @@ def test_three_shards_merged_equal_the_unsharded_run(lead_shards, tmp_path: Path
     expected = json.loads((whole / "results.json").read_text())
     assert without_run_details(got) == without_run_details(expected)
     assert got["timings"]["merged_from"] == [str(s) for s in shards]
+    assert got["timings"]["created_at"] == max(  # when the last shard was complete
+        json.loads((s / "results.json").read_text())["timings"]["created_at"] for s in shards)
     assert (merged / "summary.md").is_file()
     # the merged run is an ordinary run: compare accepts it against the unsharded one
     code, output = sumbench("compare", whole, merged, "--out", tmp_path / "cmp")

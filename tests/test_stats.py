@@ -164,3 +164,84 @@ def test_quantiles_are_scipys_to_the_last_bit():
             p = [0.025, 0.975, rng.random(), 0.0, 1.0]
             assert np.array_equal(_linear_quantiles(values, p),
                                   stats.quantile(values, np.asarray(p))), (size, p)
+
+
+def _scipy_paired(base, new, seed, n_resamples=9999):
+    """paired_test as scipy computes it, called directly: the reference for paired_tests."""
+    from scipy import stats
+
+    a, b = np.asarray(base, dtype=float), np.asarray(new, dtype=float)
+    iv = mean_interval(b - a, seed=seed)
+    perm = stats.permutation_test((b, a), lambda x, y, axis=-1: np.mean(x - y, axis=axis),
+                                  permutation_type="samples", vectorized=True,
+                                  n_resamples=n_resamples, alternative="two-sided",
+                                  rng=np.random.default_rng(seed))
+    return iv.mean, iv.low, iv.high, float(perm.pvalue)
+
+
+def test_many_paired_tests_at_once_are_scipys_to_the_last_bit():
+    """paired_tests draws the sign flips once per length and sums them as one matrix
+    product: every p-value and interval must still be scipy's exactly, also where many
+    null sums tie with the observed one (few documents changed, equal score steps)."""
+    from sumbench.stats import paired_tests
+
+    rng = np.random.default_rng(21)
+    base = rng.beta(2, 5, 300)
+    few_changed = base.copy()
+    few_changed[[3, 50, 200]] += [0.1, 0.1, -0.05]  # 3 of 300 differ: 1 in 8 flips ties
+    steps = base + rng.integers(-2, 3, 300) / 8  # deltas in 1/8 steps: many exact ties
+    # steps of 0.1 are inexact in binary: sums that tie in theory round differently in
+    # another order, so some must be summed again as scipy sums them
+    tenths = np.round(rng.integers(-2, 3, 300) / 10, 1)
+    columns = {"noise": (base, base + rng.normal(0, 0.05, 300)),
+               "shift": (base, base + 0.01 + rng.normal(0, 0.05, 300)),
+               "few": (base, few_changed), "steps": (base, steps),
+               "tenths": (np.zeros(300), tenths),
+               "short": (base[:40], base[:40] + rng.normal(0, 0.1, 40)),
+               "exact": (base[:9], base[:9] + rng.normal(0, 0.1, 9)),
+               "same": (base, base), "one": ([0.2], [0.5])}
+    for seed in (0, 4):
+        got = paired_tests(columns, seed=seed)
+        assert list(got) == list(columns)
+        for key, (b, n) in columns.items():
+            r = got[key]
+            if key == "same":
+                assert (r.mean_delta, r.p_value) == (0.0, 1.0)
+            elif key == "one":
+                assert r.p_value == 1.0 and r.mean_delta == pytest.approx(0.3)
+            else:
+                assert (r.mean_delta, r.low, r.high, r.p_value) == _scipy_paired(b, n, seed), key
+            assert r == paired_test(base=b, new=n, seed=seed)
+    assert paired_tests(columns)["few"].p_value > 0.05  # what the ties are about
+    odd = paired_tests({"x": columns["noise"]}, seed=2, n_resamples=999)["x"]
+    assert odd.p_value == _scipy_paired(*columns["noise"], 2, n_resamples=999)[3]
+
+
+def test_paired_tests_refuse_unequal_columns():
+    from sumbench.stats import paired_tests
+
+    with pytest.raises(ValueError, match="non-empty and equal in length: 2 vs 3"):
+        paired_tests({"x": ([0.1, 0.2], [0.1, 0.2, 0.3])})
+
+
+def test_null_sums_near_a_threshold_are_summed_again_in_scipys_order():
+    """A matrix product's sum may land on the other side of a p-value's threshold than
+    scipy's document-by-document sum would: such sums are recomputed, so the count is
+    scipy's. Here one resample's product sum is put just past the threshold."""
+    from sumbench.stats import _p_value
+
+    rng = np.random.default_rng(5)
+    d = rng.normal(0.02, 0.05, 50)
+    flipped = rng.random((99, 50)) < 0.5
+    flipped[0] = False  # resample 0 flips nothing: its sum is the observed one
+    exact = np.add.reduce(np.ascontiguousarray(np.where(flipped, -d, d).T), axis=0) / 50
+    observed = float(np.mean(d))
+    gamma = abs(np.finfo(float).eps * 100 * observed)  # scipy's tolerance for ties
+    cut = observed - gamma
+    assert exact[0] >= cut
+    product = exact.copy()
+    product[0] = np.nextafter(cut, -1.0)  # rounding pushed it below the cut
+    assert _p_value(d, product, flipped, 99) == _p_value(d, exact, flipped, 99)
+    less = (np.count_nonzero(exact <= observed + gamma) + 1) / 100
+    greater = (np.count_nonzero(exact >= cut) + 1) / 100
+    assert _p_value(d, exact, flipped, 99) == min(1.0, 2 * min(less, greater))

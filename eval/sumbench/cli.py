@@ -135,6 +135,9 @@ def run(
              "plugin's (entry point group sumbench.metrics).")] = "rouge,diagnostics",
     out: Annotated[Path | None, typer.Option(help="Run folder (default runs/<time>-<name>)."
                                                 )] = None,
+    label: Annotated[str | None, typer.Option(
+        help="The run's name in `sumbench history` (default: the run folder's name). "
+             "Recorded in the spec; changes no score and no cache key.")] = None,
     report: Annotated[str | None, typer.Option(help="Extra reports: md,junit,html,csv.")
                       ] = None,
     fail_under: Annotated[str | None, typer.Option(
@@ -213,8 +216,8 @@ def run(
             allow_pickle=allow_pickle, base_url=tuple(base_url or ()), endpoint=endpoint,
             extra_body=parse_json_object("extra_body", extra_body),
             api_key_env=api_key_env, concurrency=concurrency, timeout=timeout,
-            max_retries=max_retries, max_failures=max_failures, shard=shard, quiet=quiet,
-            metrics=metrics, argv=sys.argv[1:])
+            max_retries=max_retries, max_failures=max_failures, shard=shard, label=label,
+            quiet=quiet, metrics=metrics, argv=sys.argv[1:])
         return execute_run(options, formats=formats,
                            fail_under=gates_text(fail_under, gate, options.metrics),
                            gate_on=gate_on)
@@ -282,7 +285,9 @@ def compare(
     seed: Annotated[int, typer.Option()] = defaults.SEED,
     out: Annotated[Path | None, typer.Option(help="Folder for comparison reports "
                                                 "(default NEW/compare).")] = None,
-    report: Annotated[str, typer.Option(help="md,junit,html,json")] = "md,json",
+    report: Annotated[str, typer.Option(
+        help="md,junit,html,json,pr (pr: pr_comment.md, a pull-request comment)")
+                      ] = "md,json",
     force: Annotated[bool, typer.Option(help="Compare even if settings differ.")] = False,
     top: Annotated[int, typer.Option(help="How many largest drops to list.")
                    ] = defaults.TOP_DROPS,
@@ -296,6 +301,39 @@ def compare(
         formats = parse_formats(report, COMPARISON_FORMATS, "report")
         return execute_compare(base, new, metrics=metrics, alpha=alpha, max_drop=max_drop,
                                seed=seed, out=out, formats=formats, force=force, top=top)
+
+    _guard(action)
+
+
+@app.command()
+def history(
+    run_dirs: Annotated[list[str], typer.Argument(
+        help="Run folders, oldest first; a quoted pattern such as 'runs/*' is expanded in "
+             "sorted order.")],
+    out: Annotated[Path, typer.Option(help="Folder for history.json/.md/.html.")
+                   ] = Path("history"),
+    metrics: Annotated[str | None, typer.Option(
+        help="Metrics to follow (TYPE[.STAT], or a diagnostic); default: every ROUGE type "
+             "the first run computed.")] = None,
+    alpha: Annotated[float, typer.Option(help="Significance level.")] = defaults.ALPHA,
+    max_drop: Annotated[float, typer.Option(help="Tolerated drop of the mean (absolute).")
+                        ] = 0.0,
+    seed: Annotated[int, typer.Option()] = defaults.SEED,
+    report: Annotated[str, typer.Option(help="json,md,html")] = "json,md,html",
+    fail_on_regression: Annotated[bool, typer.Option(
+        help="Exit 1 when the latest pair of any series regressed (for CI).")] = False,
+) -> None:
+    """Results over time: group runs into comparable series, test each consecutive pair
+    as `compare` does, chart every metric."""
+
+    def action() -> int:
+        from sumbench.pipeline import execute_history
+        from sumbench.reports import HISTORY_FORMATS, parse_formats
+
+        formats = parse_formats(report, HISTORY_FORMATS, "report")
+        return execute_history(run_dirs, out=out, metrics=metrics, alpha=alpha,
+                               max_drop=max_drop, seed=seed, formats=formats,
+                               fail_on_regression=fail_on_regression)
 
     _guard(action)
 

@@ -15,7 +15,7 @@ settings may differ, that is the point; every other spec difference is shown.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -26,12 +26,14 @@ from sumbench.gates import NO_COLUMNS, STAT_ALIASES, is_rouge_type, parse_metric
 from sumbench.metrics import Column, recorded_columns
 from sumbench.records import DocumentResult, RunResult
 from sumbench.signature import Signature
-from sumbench.stats import PairedResult, paired_test
+from sumbench.stats import PairedResult, paired_tests
 from sumbench.version import __version__
 
 # spec entries that say how the runs were scored or launched, not what was evaluated:
 # scoring is judged through the signature, the rest is noise between identical runs
-NOT_SHOWN = ("rouge", "aggregation", "document_ids_and_references_sha256", "command")
+# (a run's label and its project's git commit name the run; history shows them)
+NOT_SHOWN = ("rouge", "aggregation", "document_ids_and_references_sha256", "command",
+             "label", "git_commit")
 
 
 @dataclass(frozen=True)
@@ -149,12 +151,76 @@ def compare_runs(base: RunResult, new: RunResult, *,
                  max_drop: float = 0.0, seed: int = defaults.SEED, force: bool = False,
                  top: int = defaults.TOP_DROPS, base_dir: str = "base",
                  new_dir: str = "new") -> Comparison:
+    [comparison] = compare_pairs([(base, new, base_dir, new_dir)], metrics=metrics,
+                                 alpha=alpha, max_drop=max_drop, seed=seed, force=force,
+                                 top=top)
+    return comparison
+
+
+Pair = tuple[RunResult, RunResult, str, str]  # base, new, and the folders they came from
+
+
+def compare_pairs(runs: Sequence[Pair], *, metrics: str | None = None,
+                  alpha: float = defaults.ALPHA, max_drop: float = 0.0,
+                  seed: int = defaults.SEED, force: bool = False,
+                  top: int = defaults.TOP_DROPS) -> list[Comparison]:
+    """``compare_runs`` of several pairs (``history`` compares every consecutive pair),
+    with all their paired tests in one batch: the same numbers, drawn once."""
     if not 0 < alpha < 1:
         raise SettingError("alpha", f"must be between 0 and 1; got {alpha}")
     if max_drop < 0:
         raise SettingError("max_drop", f"must be >= 0; got {max_drop}")
-    columns = recorded_columns(base.spec)
-    chosen = parse_metrics(metrics if metrics is not None else ",".join(base.scores), columns)
+    plans = [_plan(base, new, metrics, force) for base, new, _, _ in runs]
+    tests = paired_tests({(i, name): (a, b) for i, (_, columns, _) in enumerate(plans)
+                          for name, (a, b, _) in columns.items()}, seed=seed)
+    comparisons = []
+    for i, ((base, new, base_dir, new_dir), (pairs, columns, notes)) in enumerate(
+            zip(runs, plans, strict=True)):
+        results = []
+        for name, (a, b, direction) in columns.items():
+            delta = tests[i, name]
+            change = directed_verdict(delta, direction, alpha, max_drop)
+            results.append(MetricComparison(name, sum(a) / len(a), sum(b) / len(b), delta,
+                                            change))
+        comparisons.append(Comparison(
+            base_label=_label(base, base_dir), new_label=_label(new, new_dir),
+            n_documents=len(pairs), alpha=alpha, max_drop=max_drop, metrics=tuple(results),
+            largest_drops=_largest_drops(pairs, columns, top),
+            differences=differences(base, new), notes=tuple(notes),
+            signatures=(base.signature, new.signature), seed=seed))
+    return comparisons
+
+
+def directed_verdict(delta: PairedResult, direction: str | None, alpha: float,
+                     max_drop: float) -> str:
+    """The verdict for a column by its direction: higher is better (ROUGE), lower is
+    better (judged as the change of its negation), or none (diagnostics: more copying
+    is not worse in itself), which only ``increased`` or ``decreased``."""
+    if direction is None:
+        return ("no significant change" if delta.p_value >= alpha
+                else "increased" if delta.mean_delta > 0 else "decreased")
+    if direction == "lower":
+        return verdict(replace(delta, mean_delta=-delta.mean_delta), alpha, max_drop)
+    return verdict(delta, alpha, max_drop)
+
+
+def differences(base: RunResult, new: RunResult) -> dict[str, tuple[Any, Any]]:
+    """Spec entries that differ, but for those in NOT_SHOWN."""
+    return {key: (base.spec.get(key), new.spec.get(key))
+            for key in sorted(set(base.spec) | set(new.spec))
+            if key not in NOT_SHOWN and base.spec.get(key) != new.spec.get(key)}
+
+
+# metric: base's values, new's values, and the direction (None: neither is better)
+Columns = dict[str, tuple[list[float], list[float], str | None]]
+
+
+def _plan(base: RunResult, new: RunResult, metrics: str | None, force: bool
+          ) -> tuple[list[tuple[DocumentResult, DocumentResult]], Columns, list[str]]:
+    """The paired documents, each metric's per-document values in both runs, and the
+    notes; refuses incomparable runs unless forced."""
+    recorded = recorded_columns(base.spec)
+    chosen = parse_metrics(metrics if metrics is not None else ",".join(base.scores), recorded)
     problems = check_comparable(base, new)
     notes = []
     if problems and not force:
@@ -171,40 +237,26 @@ def compare_runs(base: RunResult, new: RunResult, *,
     pairs = [(b, new_by_id[b.id]) for b in base.documents if b.id in new_by_id]
     if not pairs:
         raise IncomparableRunsError("the runs share no document id")
-    results = []
+    columns: Columns = {}
     for name, stat in chosen:
         if stat == "mean":
-            results.append(_compare_diagnostic(name, base, new, pairs, alpha, seed))
-        elif name in columns:
-            results.append(_compare_column(columns[name], stat, base, new, pairs, alpha,
-                                           max_drop, seed))
+            a, b = _diagnostic_columns(name, base, new, pairs)
+            columns[name] = (a, b, None)
+        elif name in recorded:
+            _check_same_metric(recorded[name], base, new)
+            a, b = _score_columns(name, stat, base, new, pairs)
+            columns[f"{name}.{stat}"] = (a, b, recorded[name].direction)
         else:
-            results.append(_compare_scores(name, stat, pairs, "higher", alpha, max_drop, seed,
-                                           both_have=name in base.scores and name in new.scores))
-    rouge_chosen = [(t, s) for t, s in chosen if s != "mean" and t not in columns]
-    drops = sorted(
-        (Drop(b.id, getattr(n.scores[rouge_chosen[0][0]], rouge_chosen[0][1])
-              - getattr(b.scores[rouge_chosen[0][0]], rouge_chosen[0][1]),
-              b.generation.prediction, n.generation.prediction, b.references)
-         for b, n in pairs), key=lambda d: d.delta) if rouge_chosen else []
-    differences = {key: (base.spec.get(key), new.spec.get(key))
-                   for key in sorted(set(base.spec) | set(new.spec))
-                   if key not in NOT_SHOWN and base.spec.get(key) != new.spec.get(key)}
-    return Comparison(base_label=_label(base, base_dir), new_label=_label(new, new_dir),
-                      n_documents=len(pairs), alpha=alpha, max_drop=max_drop,
-                      metrics=tuple(results),
-                      largest_drops=tuple(d for d in drops[:top] if d.delta < 0),
-                      differences=differences, notes=tuple(notes),
-                      signatures=(base.signature, new.signature), seed=seed)
+            a, b = _score_columns(name, stat, base, new, pairs)
+            columns[f"{name}.{stat}"] = (a, b, "higher")
+    return pairs, columns, notes
 
 
-def _compare_scores(name: str, stat: str, pairs: list[tuple[DocumentResult, DocumentResult]],
-                    direction: str | None, alpha: float, max_drop: float, seed: int, *,
-                    both_have: bool) -> MetricComparison:
-    """A score column, paired over the documents where both runs define it. Its verdict
-    follows its direction: lower-is-better columns regress when they rise; a column with
-    no direction only ``increased`` or ``decreased``."""
-    if not both_have:
+def _score_columns(name: str, stat: str, base: RunResult, new: RunResult,
+                   pairs: list[tuple[DocumentResult, DocumentResult]]
+                   ) -> tuple[list[float], list[float]]:
+    """A score column, paired over the documents where both runs define it."""
+    if name not in base.scores or name not in new.scores:
         raise SettingError("metrics", f"names {name}, which was not computed in both runs")
     both = [(getattr(b.scores[name], stat), getattr(n.scores[name], stat)) for b, n in pairs
             if name in b.scores and name in n.scores]
@@ -212,39 +264,39 @@ def _compare_scores(name: str, stat: str, pairs: list[tuple[DocumentResult, Docu
     if not both:
         raise SettingError("metrics", f"names {name}.{stat}, which neither run defines on a "
                            "shared document")
-    a, b = [x for x, _ in both], [y for _, y in both]
-    delta = paired_test(base=a, new=b, seed=seed)
-    if direction is None:
-        change = ("no significant change" if delta.p_value >= alpha
-                  else "increased" if delta.mean_delta > 0 else "decreased")
-    elif direction == "lower":  # judged as the drop of its negation
-        flipped = replace(delta, mean_delta=-delta.mean_delta)
-        change = verdict(flipped, alpha, max_drop)
-    else:
-        change = verdict(delta, alpha, max_drop)
-    return MetricComparison(f"{name}.{stat}", sum(a) / len(a), sum(b) / len(b), delta, change)
+    return [x for x, _ in both], [y for _, y in both]
 
 
-def _compare_column(column: Column, stat: str, base: RunResult, new: RunResult,
-                    pairs: list[tuple[DocumentResult, DocumentResult]], alpha: float,
-                    max_drop: float, seed: int) -> MetricComparison:
-    """Another metric's column: compared only where both runs scored it the same way
-    (the metric's signature token), then as its direction says."""
+def _check_same_metric(column: Column, base: RunResult, new: RunResult) -> None:
+    """Another metric's column compares only where both runs scored it the same way
+    (the metric's signature token)."""
     tokens = (Signature.parse(base.signature).metric_tokens().get(column.metric),
               Signature.parse(new.signature).metric_tokens().get(column.metric))
     if tokens[0] != tokens[1]:
         raise IncomparableRunsError(f"the runs scored {column.metric} differently ({tokens[0]} "
                                     f"vs {tokens[1]}): {column.name} cannot be compared")
-    return _compare_scores(column.name, stat, pairs, column.direction, alpha, max_drop, seed,
-                           both_have=column.name in base.scores and column.name in new.scores)
 
 
-def _compare_diagnostic(name: str, base: RunResult, new: RunResult,
-                        pairs: list[tuple[DocumentResult, DocumentResult]], alpha: float,
-                        seed: int) -> MetricComparison:
+def _largest_drops(pairs: list[tuple[DocumentResult, DocumentResult]], columns: Columns,
+                   top: int) -> tuple[Drop, ...]:
+    """The documents that dropped most on the first higher-is-better metric named (a
+    column defined on every paired document)."""
+    first = next((name for name, (a, _, direction) in columns.items()
+                  if direction == "higher" and len(a) == len(pairs)), None)
+    if first is None or top <= 0:
+        return ()
+    a, b, _ = columns[first]
+    worst = sorted(range(len(pairs)), key=lambda i: b[i] - a[i])[:top]
+    return tuple(Drop(pairs[i][0].id, b[i] - a[i], pairs[i][0].generation.prediction,
+                      pairs[i][1].generation.prediction, pairs[i][0].references)
+                 for i in worst if b[i] - a[i] < 0)
+
+
+def _diagnostic_columns(name: str, base: RunResult, new: RunResult,
+                        pairs: list[tuple[DocumentResult, DocumentResult]]
+                        ) -> tuple[list[float], list[float]]:
     """A diagnostic, paired over the documents where both runs define it. Neither
-    direction is a regression (more copying is not worse in itself): the verdict says
-    ``increased`` or ``decreased``, and never fails the comparison."""
+    direction is a regression: its verdict says ``increased`` or ``decreased``."""
     versions = (Signature.parse(base.signature).diag, Signature.parse(new.signature).diag)
     if versions[0] != versions[1]:
         raise IncomparableRunsError(f"the diagnostics differ in definition ({versions[0]} vs "
@@ -255,11 +307,7 @@ def _compare_diagnostic(name: str, base: RunResult, new: RunResult,
     if not both:
         raise SettingError("metrics", f"names {name}, which neither run defines on a shared "
                            "document")
-    a, b = [x for x, _ in both], [y for _, y in both]
-    delta = paired_test(base=a, new=b, seed=seed)
-    change = ("no significant change" if delta.p_value >= alpha
-              else "increased" if delta.mean_delta > 0 else "decreased")
-    return MetricComparison(name, sum(a) / len(a), sum(b) / len(b), delta, change)
+    return [x for x, _ in both], [y for _, y in both]
 
 
 def _label(run: RunResult, folder: str) -> str:

@@ -63,6 +63,7 @@ class RunOptions:
     max_retries: int = defaults.API_MAX_RETRIES
     max_failures: int = 0  # failed documents tolerated before the run exits non-zero
     shard: str | None = None  # "I/N": only shard I of N (shards.py)
+    label: str | None = None  # names the run in history and reports (default: its folder)
     quiet: bool = False
     argv: list[str] = field(default_factory=list)
 
@@ -133,6 +134,8 @@ class RunOptions:
             from sumbench.shards import parse_shard
 
             parse_shard(self.shard)
+        if self.label is not None and not self.label.strip():
+            raise SettingError("label", "must not be empty")
         from sumbench.summarizers.prompting import check_prompt
 
         check_prompt(self.prompt)

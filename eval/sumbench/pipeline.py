@@ -54,6 +54,8 @@ def run_suite(options: RunOptions) -> RunResult:
     examples, used = suites.load_suite(data=options.data, references_dir=options.references,
                                        limit=options.limit, fields=fields)
     extra_spec: dict[str, object] = {"limit": options.limit, "command": options.argv}
+    if options.label is not None:  # names the run; decides no score and no cache key
+        extra_spec["label"] = options.label
     if used is not None:
         extra_spec["fields"] = used.as_dict()
     if options.shard is not None:
@@ -135,6 +137,20 @@ def execute_compare(base: Path, new: Path, *, metrics: str | None, alpha: float,
     written = reports.write_comparison(out or (new / "compare"), comparison, formats)
     reports.console.print_comparison(comparison, written)
     return EXIT_QUALITY if comparison.regressed else 0
+
+
+def execute_history(paths: list[str], *, out: Path, metrics: str | None, alpha: float,
+                    max_drop: float, seed: int, formats: list[str],
+                    fail_on_regression: bool) -> int:
+    """Read the runs, find their series and changes, write the reports."""
+    from sumbench import history
+
+    runs = [(str(path), read_run(path)) for path in history.expand(paths)]
+    result = history.history(runs, metrics=metrics, alpha=alpha, max_drop=max_drop,
+                             seed=seed)
+    written = reports.write_history(out, result, formats)
+    reports.console.print_history(result, written)
+    return 1 if fail_on_regression and result.regressed else 0
 
 
 def execute_meta_eval(human_file: Path, *, out: Path, options: RunOptions, meta_options: object,

@@ -39,16 +39,18 @@ def package_versions() -> dict[str, str]:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
-    commit = _git_commit()
+    commit = git_commit(Path(__file__).parent)
     if commit:
         versions["sumbench_git_commit"] = commit
     return versions
 
 
-def _git_commit() -> str | None:
+def git_commit(folder: Path) -> str | None:
+    """``git rev-parse HEAD`` in ``folder``; None when it is not in a git checkout, git is
+    missing, or git takes over 5 s."""
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent,
-                             capture_output=True, text=True, timeout=5)
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True,
+                             text=True, timeout=5)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return out.stdout.strip() if out.returncode == 0 else None
@@ -84,6 +86,10 @@ def generate_all(examples: Sequence[Example], summarizer: Summarizer, *, chunk_s
     return [done[i] for i in range(len(examples))]
 
 
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
 def evaluate_suite(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSpec, *,
                    seed: int = 0, chunk_size: int | None = None,
                    engine: scoring.Engine = "auto", data_source: str = "",
@@ -98,7 +104,7 @@ def evaluate_suite(examples: Sequence[Example], summarizer: Summarizer, rouge: R
     chosen = list(metrics) if metrics is not None else [Rouge(rouge), Diagnostics()]
     diagnose = any(m.name == "diagnostics" for m in chosen)
     others = [m for m in chosen if m.name not in BUILTIN]
-    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started = utc_now()
     t0 = time.perf_counter()
     workers.requested()  # a bad SUMBENCH_WORKERS fails now, not after generation
     summarizer.plan(len(examples))
@@ -158,6 +164,10 @@ def evaluate_suite(examples: Sequence[Example], summarizer: Summarizer, rouge: R
                         "n_resamples": stats.N_RESAMPLES, "seed": seed},
         **(extra_spec or {}),
     }
+    # the evaluated project's commit: the git checkout sumbench runs in, if it is one
+    project_commit = git_commit(Path.cwd())
+    if project_commit:
+        spec["git_commit"] = project_commit
     generation_s = t1 - t0
     cache_hits = sum(g.cached for g in generations)
     # documents a model generated in this run: not those from the cache, not failures,
@@ -176,6 +186,7 @@ def evaluate_suite(examples: Sequence[Example], summarizer: Summarizer, rouge: R
         "documents_per_minute": round(60 * generated / generation_s, 2)
         if generated and generation_s > 0 else None,
         "cache_hits": cache_hits,
+        "created_at": utc_now(),  # when the results were complete (UTC)
     }
     versions = package_versions()
     return RunResult(spec=spec, versions=versions, documents=documents,

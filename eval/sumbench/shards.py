@@ -154,6 +154,8 @@ def _merged_timings(runs: Sequence[tuple[Path, RunResult]]) -> dict[str, Any]:
     def total(key: str) -> float:
         return round(sum(float(r.timings.get(key) or 0) for _, r in runs), 3)
 
+    created = [str(r.timings["created_at"]) for _, r in runs if r.timings.get("created_at")]
     return {"merged_from": [str(p) for p, _ in runs],
+            **({"created_at": max(created)} if created else {}),  # the last shard's
             "shard_generation_s": total("generation_s"), "shard_total_s": total("total_s"),
             "cache_hits": int(total("cache_hits"))}

@@ -1,7 +1,8 @@
 """Report writers. Every file is written atomically inside the run folder.
 
 The registry of formats: ``FORMATS`` maps a ``--report`` name to its file name and
-renderer, ``COMPARISON_FORMATS`` the same for ``compare``. A new format is one module
+renderer, ``COMPARISON_FORMATS`` the same for ``compare``, ``HISTORY_FORMATS`` for ``history``. A
+new format is one module
 plus one line in a table. Markdown is also appended to ``$GITHUB_STEP_SUMMARY`` when
 that variable is set (GitHub Actions).
 """
@@ -18,13 +19,24 @@ from sumbench.errors import SettingError
 from sumbench.fileio import atomic_write_text, inside
 from sumbench.gates import GateResult
 from sumbench.records import RunResult
-from sumbench.reports import console, csvfile, html, junit, markdown, meta
+from sumbench.reports import (
+    console,
+    csvfile,
+    history,
+    html,
+    junit,
+    markdown,
+    meta,
+    prcomment,
+)
 
 if TYPE_CHECKING:
     from sumbench.compare import Comparison
+    from sumbench.history import History
 
-__all__ = ["COMPARISON_FORMATS", "FORMATS", "META_EVAL_FORMATS", "console", "parse_formats",
-           "write_comparison", "write_meta_eval", "write_reports"]
+__all__ = ["COMPARISON_FORMATS", "FORMATS", "HISTORY_FORMATS", "META_EVAL_FORMATS", "console",
+           "parse_formats", "write_comparison", "write_history", "write_meta_eval",
+           "write_reports"]
 
 Renderer = Callable[[RunResult, list[GateResult]], str]
 FORMATS: dict[str, tuple[str, Renderer]] = {
@@ -39,6 +51,14 @@ COMPARISON_FORMATS: dict[str, tuple[str, Callable[[Comparison], str]]] = {
     "html": ("compare.html", html.comparison_html),
     "json": ("compare.json",
              lambda c: json.dumps(c.as_dict(), indent=2, ensure_ascii=False) + "\n"),
+    "pr": ("pr_comment.md", prcomment.pr_comment),  # a pull-request comment, under 65,000
+}
+
+HISTORY_FORMATS: dict[str, tuple[str, Callable[[History], str]]] = {
+    "json": ("history.json",
+             lambda h: json.dumps(h.as_dict(), indent=2, ensure_ascii=False) + "\n"),
+    "md": ("history.md", history.markdown),
+    "html": ("history.html", history.html),
 }
 
 META_EVAL_FORMATS: dict[str, tuple[str, Callable[[dict], str]]] = {
@@ -94,6 +114,17 @@ def write_comparison(out_dir: Path, comparison: Comparison, formats: list[str]) 
     for name in formats:
         filename, render = COMPARISON_FORMATS[name]
         text = render(comparison)
+        written.append(atomic_write_text(inside(out_dir, filename), text))
+        if name == "md":
+            _append_step_summary(text)
+    return written
+
+
+def write_history(out_dir: Path, result: History, formats: list[str]) -> list[Path]:
+    written = []
+    for name in formats:
+        filename, render = HISTORY_FORMATS[name]
+        text = render(result)
         written.append(atomic_write_text(inside(out_dir, filename), text))
         if name == "md":
             _append_step_summary(text)

@@ -14,6 +14,7 @@ from sumbench.reports.columns import PRF, other_columns, prf_columns, shown
 
 if TYPE_CHECKING:
     from sumbench.compare import Comparison
+    from sumbench.history import History
 
 
 @contextlib.contextmanager
@@ -124,6 +125,33 @@ def print_comparison(comparison: Comparison, written: list[Path]) -> None:
     console.print(table)
     for note in comparison.notes:
         console.print(f"[yellow]note:[/yellow] {note}", soft_wrap=not console.is_terminal)
+    for path in written:
+        console.print(f"wrote {path}")
+
+
+def print_history(history: History, written: list[Path]) -> None:
+    """The significant changes, series by series, and the notes."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = _console()
+    labels = {r.path: r.label for r in history.runs}
+    n_series = max((r.series for r in history.runs), default=0)
+    table = Table(title=f"{len(history.runs)} runs in {n_series} series: "
+                        f"{len(history.changes)} significant change(s)")
+    for column in ("metric", "from", "to", "delta [95% CI]", "p-value", "verdict"):
+        table.add_column(column, justify="right" if column in ("delta [95% CI]", "p-value")
+                         else "left")
+    for c in history.changes:
+        d = c.delta
+        table.add_row(c.metric, escape(labels[c.from_path]), escape(labels[c.to_path]),
+                      f"{d.mean_delta:+.4f} [{d.low:+.4f}, {d.high:+.4f}]",
+                      f"{d.p_value:.4f}", c.verdict)
+    console.print(table)
+    if history.regressed:
+        console.print("[red]the latest pair of a series regressed[/red]")
+    for note in history.notes:
+        console.print(f"[yellow]note:[/yellow] {escape(note)}", soft_wrap=not console.is_terminal)
     for path in written:
         console.print(f"wrote {path}")
 
