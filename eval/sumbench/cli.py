@@ -16,30 +16,20 @@ import traceback
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from sumbench import cli_options as o
 from sumbench import defaults
 from sumbench.errors import EXIT_INTERRUPTED, EXIT_UNEXPECTED, SumbenchError
-from sumbench.summarizers.registry import REGISTRY
+
+if TYPE_CHECKING:
+    from sumbench.options import RunOptions
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Summarization evaluation: a local model summarizes, ROUGE scores it "
                        "against hand-written references, CI reads the results.")
-
-# Options that take one of a few values: the CLI refuses anything else before any work.
-SummarizerName = Literal[tuple(REGISTRY)]  # type: ignore[valid-type]
-CompileMode = Literal[defaults.COMPILE_MODES]  # type: ignore[valid-type]
-QuantizeMode = Literal[defaults.QUANTIZE_MODES]  # type: ignore[valid-type]
-Dtype = Literal[defaults.DTYPES]  # type: ignore[valid-type]
-TokenizerName = Literal[defaults.TOKENIZERS]  # type: ignore[valid-type]
-MultiReference = Literal[defaults.MULTI_REFERENCE]  # type: ignore[valid-type]
-RougeEngine = Literal[defaults.ROUGE_ENGINES]  # type: ignore[valid-type]
-RougeImpl = Literal[defaults.ROUGE_IMPLEMENTATIONS]  # type: ignore[valid-type]
-SplitMode = Literal[defaults.SPLIT_MODES]  # type: ignore[valid-type]
-GateOn = Literal[defaults.GATE_ON]  # type: ignore[valid-type]
-Endpoint = Literal[defaults.API_ENDPOINTS]  # type: ignore[valid-type]
 
 _SETTING = re.compile(r"`([a-z][a-z0-9_]*)`")
 
@@ -64,160 +54,68 @@ def _default_out(summarizer: str) -> Path:
 
 @app.command()
 def run(
-    references: Annotated[Path, typer.Option(help="Folder suite: <doc-id>/article.txt and "
-                                              "reference*.txt.")] = Path("references"),
-    data: Annotated[Path | None, typer.Option(
-        help="JSONL suite (id, article, references) instead of the folder; or CSV, JSON, "
-             "parquet, a save_to_disk folder, or hf:NAME[:CONFIG]:SPLIT.")] = None,
-    limit: Annotated[int | None, typer.Option(help="Only the first N documents.")] = None,
-    article_field: Annotated[str | None, typer.Option(
-        help="--data tables (CSV, JSON, parquet, save_to_disk, hf:NAME[:CONFIG]:SPLIT): the "
-             "article's column.")] = None,
-    reference_field: Annotated[list[str] | None, typer.Option(
-        help="The reference column(s); repeat for several (text or list of texts).")
-                               ] = None,
-    id_field: Annotated[str | None, typer.Option(
-        help="The id column (default: 'id' if present, else <file>-<row>).")] = None,
-    summarizer: Annotated[SummarizerName, typer.Option(help="What writes the summaries.")] = "hf",
-    predictions: Annotated[Path | None, typer.Option(help="JSONL of id, prediction "
-                                                         "(--summarizer predictions).")] = None,
-    lead_sentences: Annotated[int, typer.Option(help="k for the lead baseline.")
-                              ] = defaults.LEAD_SENTENCES,
-    model: Annotated[str | None, typer.Option(help="Model folder or Hub id; default: "
-                                                  "the embedded SmolLM2-135M-Instruct.")] = None,
-    revision: Annotated[str | None, typer.Option(help="Hub revision.")] = None,
-    prompt: Annotated[str | None, typer.Option(help="Prompt with {article}.")] = None,
-    prompt_file: Annotated[Path | None, typer.Option(help="Read the prompt from a file."
-                                                        )] = None,
-    system_prompt: Annotated[str | None, typer.Option(help="System message.")] = None,
-    max_new_tokens: Annotated[int, typer.Option()] = defaults.MAX_NEW_TOKENS,
-    num_beams: Annotated[int, typer.Option()] = defaults.NUM_BEAMS,
-    max_input_tokens: Annotated[int | None, typer.Option(
-        help="Article tokens kept (cut beyond, flagged per document).")] = None,
-    batch_size: Annotated[int | None, typer.Option(
-        help="Documents per batch (default 32 on CPU, 512 on CUDA).")] = None,
-    compile: Annotated[CompileMode, typer.Option(
-        help="CUDA only: static KV cache + torch.compile. auto compiles only runs of "
-             "16,000+ documents with batches of 256 or less, where the ~35-50 s compile "
-             "pays off (see bench/README.md).")] = "auto",
-    device: Annotated[str, typer.Option(help=defaults.DEVICES_HELP + ".")] = "auto",
-    dtype: Annotated[Dtype, typer.Option(help="auto: bf16 on GPU, fp32 on CPU.")] = "auto",
-    quantize: Annotated[QuantizeMode, typer.Option(
-        help="int8: dynamic int8 matmuls on CPU (faster; changes the outputs, so scores "
-             "are not the fp32 model's: it is recorded in the signature as quant:int8).")
-    ] = "none",
-    seed: Annotated[int, typer.Option(help="Seed for generation and the bootstrap.")
-                    ] = defaults.SEED,
-    stemmer: Annotated[bool, typer.Option("--stemmer/--no-stemmer",
-                                          help="Porter stemming (on, as in CNN/DM papers)."
-                                          )] = True,
-    tokenizer: Annotated[TokenizerName, typer.Option(
-        help="default (rouge-score, ASCII only) or unicode (every script).")] = "default",
-    multi_reference: Annotated[MultiReference, typer.Option(
-        help="max (best reference per type, as score_multi) or mean.")] = "max",
-    rouge_types: Annotated[str, typer.Option(
-        help="Comma-separated: rouge1 to rouge9, rougeL, rougeLsum.")
-                           ] = ",".join(defaults.ROUGE_TYPES),
-    split: Annotated[SplitMode, typer.Option(
-        help="ROUGE-Lsum's sentences: auto (the lines if the text has line breaks, else "
-             "pysbd; with rouge155, the lines), newline (each line, never re-split, as "
-             "rouge-score) or pysbd (every line split further).")] = "auto",
-    rouge_engine: Annotated[RougeEngine, typer.Option(
-        help="auto (fast, checked against rouge-score on a sample) or reference.")] = "auto",
-    rouge_impl: Annotated[RougeImpl, typer.Option(
-        help="rouge-score, or rouge155: ROUGE-1.5.5's numbers exactly, in Python "
-             "(the types come from --rouge155-flags).")] = "rouge-score",
-    rouge155_flags: Annotated[str | None, typer.Option(
-        help="ROUGE-1.5.5 flags as a paper prints them (default \"-c 95 -r 1000 -n 2 -m "
-             "-a\").")] = None,
-    metrics: Annotated[str, typer.Option(
-        help="Metric families to score: rouge (always), diagnostics, and any installed "
-             "plugin's (entry point group sumbench.metrics).")] = "rouge,diagnostics",
-    out: Annotated[Path | None, typer.Option(help="Run folder (default runs/<time>-<name>)."
-                                                )] = None,
-    label: Annotated[str | None, typer.Option(
-        help="The run's name in `sumbench history` (default: the run folder's name). "
-             "Recorded in the spec; changes no score and no cache key.")] = None,
-    report: Annotated[str | None, typer.Option(help="Extra reports: md,junit,html,csv.")
-                      ] = None,
-    fail_under: Annotated[str | None, typer.Option(
-        help="Lower bounds, e.g. rouge1=0.30,rouge2.recall=0.1 (F1 unless named).")] = None,
-    gate: Annotated[str | None, typer.Option(
-        help="Gates in either direction: rouge1>=0.30,rep4<=0.2,empty==0 (diagnostics: "
-             "their mean; flags: documents flagged).")] = None,
-    gate_on: Annotated[GateOn, typer.Option(
-        help="mean, or low: the interval's conservative end (low for >=, high for <=).")
-                       ] = "mean",
-    cache: Annotated[bool, typer.Option("--cache/--no-cache",
-                                        help="Reuse and save model outputs (resume).")] = True,
-    cache_file: Annotated[Path | None, typer.Option(
-        help="Response cache database (default: $SUMBENCH_CACHE_DIR/responses.sqlite).")
-                          ] = None,
-    trust_remote_code: Annotated[bool, typer.Option(help="Allow a model's own Python code.")
-                                 ] = False,
-    allow_pickle: Annotated[bool, typer.Option(help="Allow pickle (*.bin) weights.")] = False,
-    base_url: Annotated[list[str] | None, typer.Option(
-        help="--summarizer api: the server's API root, e.g. http://127.0.0.1:8000/v1; "
-             "repeat for replicas of one model.", rich_help_panel="Served models")] = None,
-    endpoint: Annotated[Endpoint, typer.Option(
-        help="chat (the prompt as one user message) or completions (the prompt text).",
-        rich_help_panel="Served models")] = "chat",
-    extra_body: Annotated[str | None, typer.Option(
-        help="JSON object merged into each request body (server-specific fields).",
-        rich_help_panel="Served models")] = None,
-    api_key_env: Annotated[str, typer.Option(
-        help="Environment variable holding the API key (none is fine for local servers).",
-        rich_help_panel="Served models")] = defaults.API_KEY_ENV,
-    concurrency: Annotated[int, typer.Option(help="Requests in flight at most.",
-                                             rich_help_panel="Served models")
-                           ] = defaults.API_CONCURRENCY,
-    timeout: Annotated[float, typer.Option(help="Seconds per attempt without a reply.",
-                                           rich_help_panel="Served models")
-                       ] = defaults.API_TIMEOUT_S,
-    max_retries: Annotated[int, typer.Option(
-        help="Retries of a request after 408, 429, 5xx or a network fault.",
-        rich_help_panel="Served models")] = defaults.API_MAX_RETRIES,
-    max_failures: Annotated[int, typer.Option(
-        help="Failed documents tolerated before the run exits 5 (all files are written "
-             "either way).")] = 0,
-    shard: Annotated[str | None, typer.Option(
-        help="I/N: evaluate only shard I of N (by a stable hash of the document id); "
-             "join the run folders with `sumbench merge`.")] = None,
-    quiet: Annotated[bool, typer.Option(help="No progress bar or table.")] = False,
+    references: o.References = Path("references"),
+    data: o.Data = None,
+    limit: o.Limit = None,
+    article_field: o.ArticleField = None,
+    reference_field: o.ReferenceField = None,
+    id_field: o.IdField = None,
+    summarizer: o.Summarizer = "hf",
+    predictions: o.Predictions = None,
+    lead_sentences: o.LeadSentences = defaults.LEAD_SENTENCES,
+    model: o.Model = None,
+    prompt: o.Prompt = None,
+    prompt_file: o.PromptFile = None,
+    system_prompt: o.SystemPrompt = None,
+    max_new_tokens: o.MaxNewTokens = defaults.MAX_NEW_TOKENS,
+    seed: o.Seed = defaults.SEED,
+    revision: o.Revision = None,
+    num_beams: o.NumBeams = defaults.NUM_BEAMS,
+    max_input_tokens: o.MaxInputTokens = None,
+    batch_size: o.BatchSize = None,
+    compile: o.Compile = "auto",
+    device: o.Device = "auto",
+    dtype: o.DtypeOption = "auto",
+    quantize: o.Quantize = "none",
+    trust_remote_code: o.TrustRemoteCode = False,
+    allow_pickle: o.AllowPickle = False,
+    base_url: o.BaseUrl = None,
+    endpoint: o.EndpointOption = "chat",
+    extra_body: o.ExtraBody = None,
+    api_key_env: o.ApiKeyEnv = defaults.API_KEY_ENV,
+    concurrency: o.Concurrency = defaults.API_CONCURRENCY,
+    timeout: o.Timeout = defaults.API_TIMEOUT_S,
+    max_retries: o.MaxRetries = defaults.API_MAX_RETRIES,
+    metrics: o.Metrics = "rouge,diagnostics",
+    stemmer: o.Stemmer = True,
+    tokenizer: o.Tokenizer = "default",
+    multi_reference: o.MultiReferenceOption = "max",
+    rouge_types: o.RougeTypes = o.ROUGE_TYPES_DEFAULT,
+    split: o.Split = "auto",
+    rouge_engine: o.RougeEngineOption = "auto",
+    rouge_impl: o.RougeImplOption = "rouge-score",
+    rouge155_flags: o.Rouge155Flags = None,
+    out: o.RunFolder = None,
+    label: o.Label = None,
+    report: o.Report = None,
+    fail_under: o.FailUnder = None,
+    gate: o.Gate = None,
+    gate_on: o.GateOn = "mean",
+    max_failures: o.MaxFailures = 0,
+    quiet: o.Quiet = False,
+    cache: o.Cache = True,
+    cache_file: o.CacheFile = None,
+    shard: o.Shard = None,
 ) -> None:
     """Summarize a suite and score it with ROUGE; write a run folder."""
+    given = dict(locals())  # every option, by its RunOptions name where it has one
 
     def action() -> int:
-        from sumbench.errors import InputError
-        from sumbench.options import RunOptions
         from sumbench.pipeline import execute_run
         from sumbench.reports import FORMATS, parse_formats
 
         formats = parse_formats(report, FORMATS, "report")
-        try:
-            prompt_text = prompt_file.read_text(encoding="utf-8") if prompt_file else prompt
-        except OSError as err:
-            raise InputError(str(prompt_file), f"cannot read the prompt file ({err.strerror})"
-                             ) from None
-        options = RunOptions(
-            references=references, data=data, limit=limit, summarizer=summarizer,
-            article_field=article_field, reference_field=tuple(reference_field or ()),
-            id_field=id_field,
-            predictions=predictions, lead_sentences=lead_sentences, model=model,
-            revision=revision, prompt=prompt_text, system_prompt=system_prompt,
-            max_new_tokens=max_new_tokens, num_beams=num_beams,
-            max_input_tokens=max_input_tokens, batch_size=batch_size, compile=compile,
-            device=device, dtype=dtype, quantize=quantize, seed=seed, stemmer=stemmer,
-            tokenizer=tokenizer,
-            multi_reference=multi_reference, rouge_types=rouge_types, split=split,
-            rouge_engine=rouge_engine, rouge_impl=rouge_impl, rouge155_flags=rouge155_flags,
-            out=out or _default_out(summarizer), cache=cache,
-            cache_file=cache_file, trust_remote_code=trust_remote_code,
-            allow_pickle=allow_pickle, base_url=tuple(base_url or ()), endpoint=endpoint,
-            extra_body=parse_json_object("extra_body", extra_body),
-            api_key_env=api_key_env, concurrency=concurrency, timeout=timeout,
-            max_retries=max_retries, max_failures=max_failures, shard=shard, label=label,
-            quiet=quiet, metrics=metrics, argv=sys.argv[1:])
+        options = run_options(given)
         return execute_run(options, formats=formats,
                            fail_under=gates_text(fail_under, gate, options.metrics),
                            gate_on=gate_on)
@@ -225,16 +123,40 @@ def run(
     _guard(action)
 
 
+# run's options that are not settings of the run itself (how it is reported and gated)
+NOT_RUN_OPTIONS = ("prompt_file", "report", "fail_under", "gate", "gate_on")
+
+
+def run_options(given: dict[str, Any]) -> RunOptions:
+    """``run``'s options as a checked RunOptions: the prompt read from its file, lists as
+    tuples, ``--extra-body`` parsed, the default run folder named."""
+    from sumbench.errors import InputError
+    from sumbench.options import RunOptions
+
+    settings = {k: v for k, v in given.items() if k not in NOT_RUN_OPTIONS}
+    prompt_file = given["prompt_file"]
+    try:
+        if prompt_file:
+            settings["prompt"] = prompt_file.read_text(encoding="utf-8")
+    except OSError as err:
+        raise InputError(str(prompt_file), f"cannot read the prompt file ({err.strerror})"
+                         ) from None
+    settings["reference_field"] = tuple(given["reference_field"] or ())
+    settings["base_url"] = tuple(given["base_url"] or ())
+    settings["extra_body"] = parse_json_object("extra_body", given["extra_body"])
+    settings["out"] = given["out"] or _default_out(given["summarizer"])
+    return RunOptions(**settings, argv=sys.argv[1:])
+
+
 @app.command()
 def merge(
     shard_dirs: Annotated[list[Path], typer.Argument(help="The run folders of every shard.")],
     out: Annotated[Path, typer.Option(help="Folder for the merged run.")],
-    report: Annotated[str | None, typer.Option(help="Extra reports: md,junit,html,csv.")
-                      ] = None,
-    fail_under: Annotated[str | None, typer.Option(help="Lower bounds, as for `run`.")] = None,
-    gate: Annotated[str | None, typer.Option(help="Gates, as for `run`.")] = None,
-    gate_on: Annotated[GateOn, typer.Option()] = "mean",
-    max_failures: Annotated[int, typer.Option(help="Failed documents tolerated.")] = 0,
+    report: o.Report = None,
+    fail_under: o.FailUnder = None,
+    gate: o.Gate = None,
+    gate_on: o.GateOn = "mean",
+    max_failures: o.MaxFailures = 0,
 ) -> None:
     """Join the shards of one suite (`run --shard I/N`) into one run folder, as if the
     suite had run on one machine."""
@@ -255,10 +177,9 @@ def merge(
 def report(
     run_dir: Annotated[Path, typer.Argument(help="A run folder.")],
     format: Annotated[str, typer.Option("--format", help="md,junit,html,csv")] = "md,html",
-    fail_under: Annotated[str | None, typer.Option(help="Lower bounds to record and check.")
-                          ] = None,
-    gate: Annotated[str | None, typer.Option(help="Gates, as for `run`.")] = None,
-    gate_on: Annotated[GateOn, typer.Option()] = "mean",
+    fail_under: o.FailUnder = None,
+    gate: o.Gate = None,
+    gate_on: o.GateOn = "mean",
 ) -> None:
     """Write reports for an existing run (no model is loaded)."""
 
@@ -344,35 +265,24 @@ def meta_eval(
                                                "(optional), systems {name: {summary, human}}.")],
     out: Annotated[Path, typer.Option(help="Folder for meta_eval.json/.md/.html.")
                    ] = Path("meta-eval"),
-    resample: Annotated[Literal["both", "documents", "systems"], typer.Option(
-        help="What the bootstrap resamples (both, as Deutsch et al. 2021 recommend).")
-                        ] = "both",
-    n_resamples: Annotated[int, typer.Option(help="Bootstrap resamples (and permutations).")
-                           ] = 1000,
-    seed: Annotated[int, typer.Option()] = defaults.SEED,
-    paired: Annotated[list[str] | None, typer.Option(
-        help="A,B: test whether metric A correlates better than B (repeatable), e.g. "
-             "rouge2.fmeasure,rouge1.fmeasure.")] = None,
-    permute: Annotated[Literal["both", "documents", "systems"], typer.Option(
-        help="What the paired test swaps between A and B.")] = "both",
-    stemmer: Annotated[bool, typer.Option("--stemmer/--no-stemmer")] = True,
-    tokenizer: Annotated[TokenizerName, typer.Option()] = "default",
-    multi_reference: Annotated[MultiReference, typer.Option()] = "max",
-    rouge_types: Annotated[str, typer.Option()] = ",".join(defaults.ROUGE_TYPES),
-    split: Annotated[SplitMode, typer.Option(help="ROUGE-Lsum's sentences, as for `run`.")
-                     ] = "auto",
-    rouge_impl: Annotated[RougeImpl, typer.Option()] = "rouge-score",
-    rouge155_flags: Annotated[str | None, typer.Option(
-        help="ROUGE-1.5.5 flags (with --rouge-impl rouge155), e.g. \"-c 95 -r 1000 -n 2 -m "
-             "-f A -a\" as SummEval used.")] = None,
-    metrics: Annotated[str, typer.Option(
-        help="Metric families to correlate: rouge (always), diagnostics, and any installed "
-             "plugin's.")] = "rouge,diagnostics",
+    resample: o.Resample = "both",
+    n_resamples: o.NResamples = defaults.META_EVAL_RESAMPLES,
+    paired: o.Paired = None,
+    permute: o.Permute = "both",
+    seed: o.Seed = defaults.SEED,
+    metrics: o.Metrics = "rouge,diagnostics",
+    stemmer: o.Stemmer = True,
+    tokenizer: o.Tokenizer = "default",
+    multi_reference: o.MultiReferenceOption = "max",
+    rouge_types: o.RougeTypes = o.ROUGE_TYPES_DEFAULT,
+    split: o.Split = "auto",
+    rouge_impl: o.RougeImplOption = "rouge-score",
+    rouge155_flags: o.Rouge155Flags = None,
     report: Annotated[str, typer.Option(help="json,md,html")] = "json,md,html",
     quiet: Annotated[bool, typer.Option(help="No table.")] = False,
 ) -> None:
-    """Which metric tracks human judgment: Kendall, Spearman and Pearson of every ROUGE
-    score and diagnostic with every human dimension, at system and summary level."""
+    """Which metric tracks human judgment: Kendall, Spearman and Pearson of every metric's
+    scores with every human dimension, at system and summary level."""
 
     def action() -> int:
         from sumbench.errors import SettingError

@@ -57,7 +57,7 @@ class RougeSpec:
     tokenizer: Tokenizer = "default"
     multi_reference: Policy = "max"
     splitter: str = SPLITTER  # the split mode's description (text.SPLITTERS), set from it
-    implementation: str = "rouge-score"  # or "rouge155": ROUGE-1.5.5 (rouge155.py)
+    implementation: str = "rouge-score"  # or "rouge155": ROUGE-1.5.5 (rouge155/)
     rouge155_flags: str = ""  # the Perl flags, in rouge155 mode; they decide the types
     split: str = "auto"  # Lsum's sentences: auto, newline or pysbd (defaults.SPLIT_MODES)
 
