@@ -13,7 +13,7 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sumbench.errors import SettingError
 from sumbench.fileio import atomic_write_text, inside
@@ -81,12 +81,20 @@ def parse_formats(text: str | None, table: Mapping[str, object], setting_name: s
 
 
 def write_meta_eval(out_dir: Path, result: dict, formats: list[str]) -> list[Path]:
+    return _write(out_dir, formats, META_EVAL_FORMATS, result)
+
+
+def _write(out_dir: Path, formats: list[str], table: Mapping[str, tuple[str, Any]],
+           *subject: Any) -> list[Path]:
+    """Each chosen format of one registry, rendered from ``subject`` and written inside
+    ``out_dir``; Markdown also goes to the GitHub job summary."""
     written = []
     for name in formats:
-        filename, render = META_EVAL_FORMATS[name]
-        written.append(atomic_write_text(inside(out_dir, filename), render(result)))
+        filename, render = table[name]
+        text = render(*subject)
+        written.append(atomic_write_text(inside(out_dir, filename), text))
         if name == "md":
-            _append_step_summary(render(result))
+            _append_step_summary(text)
     return written
 
 
@@ -99,33 +107,12 @@ def _append_step_summary(text: str) -> None:
 
 def write_reports(run_dir: Path, result: RunResult, formats: list[str],
                   gates: list[GateResult]) -> list[Path]:
-    written = []
-    for name in formats:
-        filename, render = FORMATS[name]
-        text = render(result, gates)
-        written.append(atomic_write_text(inside(run_dir, filename), text))
-        if name == "md":
-            _append_step_summary(text)
-    return written
+    return _write(run_dir, formats, FORMATS, result, gates)
 
 
 def write_comparison(out_dir: Path, comparison: Comparison, formats: list[str]) -> list[Path]:
-    written = []
-    for name in formats:
-        filename, render = COMPARISON_FORMATS[name]
-        text = render(comparison)
-        written.append(atomic_write_text(inside(out_dir, filename), text))
-        if name == "md":
-            _append_step_summary(text)
-    return written
+    return _write(out_dir, formats, COMPARISON_FORMATS, comparison)
 
 
 def write_history(out_dir: Path, result: History, formats: list[str]) -> list[Path]:
-    written = []
-    for name in formats:
-        filename, render = HISTORY_FORMATS[name]
-        text = render(result)
-        written.append(atomic_write_text(inside(out_dir, filename), text))
-        if name == "md":
-            _append_step_summary(text)
-    return written
+    return _write(out_dir, formats, HISTORY_FORMATS, result)
