@@ -119,6 +119,7 @@ def main() -> int:
             for _ in range(args.load)]
     passed = failed = 0
     totals: Counter = Counter()
+    errors: Counter = Counter()  # the client's failed attempts by class, all runs
     started = time.monotonic()
     try:
         for run in range(1, args.runs + 1):
@@ -135,6 +136,8 @@ def main() -> int:
                 again, healed_seen, _ = one_pass(examples, {}, cache, concurrency, timeout,
                                                  args.max_retries)
             totals[sum(seen.values())] += 1
+            errors.update(stats["errors_by_class"])
+            errors["stale_connections"] += stats.get("stale_connections", 0)
             failures = {g.id for g in first if g.error is not None}
             ok = failures == broken and sum(healed_seen.values()) == 1 \
                 and set(healed_seen) == {"d4"} and all(g.error is None for g in again)
@@ -163,7 +166,8 @@ def main() -> int:
     wall = time.monotonic() - started
     print(f"soak: {passed + failed} runs, {passed} passed, {failed} failed, load "
           f"{args.load} busy loops, {wall:.0f} s wall; first-pass server requests per run: "
-          f"{dict(sorted(totals.items()))}", flush=True)
+          f"{dict(sorted(totals.items()))}; client errors by class (and stale connections): "
+          f"{dict(sorted(errors.items()))}", flush=True)
     return 1 if failed else 0
 
 
