@@ -6,15 +6,23 @@ Without a marker, or for the action ``ok``, the reply is a deterministic summary
 first eight words of the article. Actions:
 
     ok, null_content, no_usage, length, invalid_json, drop, slow, hold,
+    close_after (replies, then closes the kept-alive connection without a
+    ``Connection: close`` header, as a server that drops idle connections does),
+    stray (replies; once ``release()`` is called, writes a second, unasked-for reply on
+    the connection, as a late reply to an earlier request would arrive),
+    late:S (replies after S seconds whatever the client does: for bench/soak_served.py),
     echo_auth (a 400 whose body repeats the Authorization header),
     429:N (Retry-After: N seconds), or any HTTP status such as 503, 401 or 422.
 
 ``slow`` replies only after the client has given up (it waits for the client to close
 the connection, at most ``HOLD_CAP_S``), so a client timeout always fires first; ``hold``
-waits until ``release()`` is called (or the client leaves). Nothing here races a clock.
-The server counts requests in flight and keeps the most it saw.
+waits until ``release()`` is called (or the client leaves). Apart from ``late``, which
+the tests do not use, nothing here races a clock. The server counts requests in flight
+and keeps the most it saw, counts the requests that ended with the client leaving
+(``slow``, ``hold``), and sets ``tampered`` once ``close_after`` or ``stray`` is done.
 
-Run as ``python tests/openai_stub.py`` it serves until stdin closes and prints its URL.
+Run as ``python tests/openai_stub.py [SCRIPTS_JSON]`` it serves until stdin closes,
+prints its URL first and, at the end, the completion requests per marker as JSON.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import select
 import socket
 import sys
 import threading
+import time
 from collections import Counter, defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -45,6 +54,8 @@ class StubServer:
         self.headers_seen: list[dict[str, str]] = []
         self.in_flight = 0
         self.max_in_flight = 0
+        self.clients_left = 0  # slow or held requests the client closed the connection on
+        self.tampered = threading.Event()  # a close_after or stray action has finished
         self._lock = threading.Lock()
         self._released = threading.Event()
         self._per_marker: dict[str, int] = defaultdict(int)
@@ -161,9 +172,14 @@ class StubServer:
                 chat = self.path.endswith("/chat/completions")
                 prompt = (body["messages"][-1]["content"] if chat else body.get("prompt", ""))
                 _, action = stub._next_action(prompt)
+                if action.startswith("late:"):  # a real delay: only the soak uses it
+                    time.sleep(min(float(action.partition(":")[2]), HOLD_CAP_S))
+                    action = "ok"
                 if action in ("slow", "hold"):
                     if self._wait_for_client_to_leave(None if action == "slow"
                                                       else stub._released):
+                        with stub._lock:
+                            stub.clients_left += 1
                         self.close_connection = True
                         return
                     action = "ok"
@@ -196,11 +212,26 @@ class StubServer:
                                       "completion_tokens": 9,
                                       "total_tokens": len(prompt.split()) + 9}
                 self._send(200, reply)
+                if action == "close_after":  # after the reply, without telling the client
+                    self.wfile.flush()
+                    self.connection.shutdown(socket.SHUT_WR)
+                    self.close_connection = True
+                    stub.tampered.set()
+                elif action == "stray":
+                    stub._released.wait(HOLD_CAP_S)  # the client has read the first reply
+                    choice["message" if chat else "text"] = (
+                        {"role": "assistant", "content": "STRAY REPLY."} if chat
+                        else "STRAY REPLY.")
+                    self._send(200, reply)
+                    self.wfile.flush()
+                    stub.tampered.set()
 
         return Handler
 
 
 if __name__ == "__main__":
-    with StubServer() as server:
+    with StubServer(scripts=json.loads(sys.argv[1]) if len(sys.argv) > 1 else None
+                    ) as server:
         print(server.url, flush=True)
         sys.stdin.read()  # serve until the parent closes our stdin
+        print(json.dumps(dict(server.requests)), flush=True)

@@ -359,3 +359,137 @@ def test_credentials_in_the_base_url_never_reach_the_files(tmp_path: Path):
             assert b"pa55word-in-url" not in path.read_bytes(), path
     log = by_id(tmp_path / "run", "requests.jsonl")
     assert log["plain-0"]["server"] == server.url
+
+
+# -- issue #27: kept-alive connections, and every attempt in requests.jsonl -------------
+
+def _quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sumbench.summarizers import api
+
+    monkeypatch.setattr(api, "BACKOFF_BASE_S", 0.01)  # the waits are not under test here
+
+
+def _wait_for(condition, limit_s: float = 10.0) -> bool:
+    deadline = time.monotonic() + limit_s
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return condition()
+
+
+def test_a_request_on_a_connection_the_server_closed_does_not_use_up_a_retry(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """One worker: the first document leaves its connection kept alive, and the server
+    closes it as the second document's request goes out (``drop`` on the reused
+    connection: nothing answered). Then 503 four times, then a reply: with --max-retries
+    4 the document succeeds only if the closed connection did not cost an attempt."""
+    _quick_backoff(monkeypatch)
+    data = suite(tmp_path, ["opens-the-connection", "stale"], plain=0)  # longest goes first
+    scripts = {"opens-the-connection": ["ok"],
+               "stale": ["drop", "503", "503", "503", "503", "ok"]}
+    with StubServer(scripts=scripts) as server:
+        code, output = run_api(server, data, tmp_path / "run", "--concurrency", "1",
+                               "--max-retries", "4")
+        assert code == 0, output
+        assert server.requests["stale"] == 6
+    log = by_id(tmp_path / "run", "requests.jsonl")["doc-stale"]
+    assert log["attempts"] == 6
+    attempts = log["attempt_log"]
+    assert [a["connection"] for a in attempts] == ["reused"] + ["new"] * 5
+    assert [a["outcome"] for a in attempts] == ["connection"] + ["http_503"] * 4 + ["ok"]
+    assert [a["counted"] for a in attempts] == [False] + [True] * 5
+    assert [a["retried"] for a in attempts] == [True] * 5 + [False]
+    stats = json.loads((tmp_path / "run" / "results.json").read_text())["timings"]["requests"]
+    assert stats["stale_connections"] == 1 and stats["failed_documents"] == 0
+    assert stats["errors_by_class"] == {"connection": 1, "http_503": 4}
+
+    # a connection that fails on its first use is not stale: it counts, as before
+    with StubServer(scripts={"stale": ["drop", "503", "503", "503", "503", "ok"]}) as server:
+        code, _ = run_api(server, suite(tmp_path, ["stale"], plain=0), tmp_path / "fresh",
+                          "--concurrency", "1", "--max-retries", "4")
+        assert code == EXIT_FAILED_DOCUMENTS and server.requests["stale"] == 5
+
+
+def test_a_kept_alive_connection_is_checked_before_it_is_reused():
+    """A connection the server closed after its reply, or one holding an unasked-for
+    reply (a late answer to an earlier request), is replaced before the next request:
+    the next request is neither lost nor answered with the stray reply."""
+    from sumbench.summarizers.api import _Connection, _readable
+
+    def ask(connection: _Connection, marker: str, words: str) -> str:
+        body = json.dumps({"model": "stub-model", "messages": [
+            {"role": "user", "content": f"Summarize:\n\n[[{marker}]] {words}"}]}).encode()
+        status, _, reply = connection.request("POST", "/chat/completions", body,
+                                              {"Content-Type": "application/json"})
+        assert status == 200
+        return json.loads(reply)["choices"][0]["message"]["content"]
+
+    with StubServer(scripts={"closes": ["close_after"], "strays": ["stray"]}) as server:
+        for marker in ("strays", "closes"):  # release() lets every later stray go at once
+            server.tampered.clear()
+            connection = _Connection(server.url, 10)
+            try:
+                assert ask(connection, marker, "first words") == "first words."
+                assert connection.how == "new"
+                server.release()  # strays: the unasked-for reply goes out now
+                assert server.tampered.wait(10)
+                sock = connection._conn.sock  # type: ignore[union-attr]
+                assert _wait_for(lambda sock=sock: _readable(sock)), marker
+                assert ask(connection, "plain", "second words") == "second words.", marker
+                assert (connection.how, connection.replaced) == ("replaced", True)
+                assert ask(connection, "plain", "third words") == "third words."
+                assert (connection.how, connection.replaced) == ("reused", False)
+            finally:
+                connection.close()
+        assert server.completion_requests() == 6
+
+
+def test_requests_jsonl_logs_every_attempt_and_keeps_it_through_the_cache(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    _quick_backoff(monkeypatch)
+    data = suite(tmp_path, ["unavailable-twice", "broken", "too-slow"], plain=1)
+    cache = tmp_path / "cache.sqlite"
+    scripts = {"unavailable-twice": ["503", "503", "ok"], "broken": ["500"],
+               "too-slow": ["slow", "ok"]}
+    with StubServer(scripts=scripts) as server:
+        url = server.url.replace("http://", "http://someone:pa55word@")
+        started = time.time()
+        code, output = run_api(server, data, tmp_path / "run", "--base-url", url,
+                               "--max-retries", "2", cache=cache)
+        assert code == EXIT_FAILED_DOCUMENTS, output
+        # the timed-out request's connection was closed, not kept for a later request
+        assert _wait_for(lambda: server.clients_left == 1)
+    log = by_id(tmp_path / "run", "requests.jsonl")
+    assert b"pa55word" not in (tmp_path / "run" / "requests.jsonl").read_bytes()
+
+    twice = log["doc-unavailable-twice"]["attempt_log"]
+    assert [a["attempt"] for a in twice] == [1, 2, 3]
+    assert [a["status"] for a in twice] == [503, 503, 200]
+    assert [a["outcome"] for a in twice] == ["http_503", "http_503", "ok"]
+    assert [a["retried"] for a in twice] == [True, True, False]
+    for a in twice:
+        assert set(a) == {"attempt", "server", "connection", "start", "end", "status",
+                          "outcome", "retried", "counted"}
+        assert a["server"] in (server.url, url.replace("someone:pa55word@", ""))
+        assert started - 1 <= a["start"] <= a["end"] <= time.time() + 1
+    assert twice[0]["end"] <= twice[1]["start"] and twice[1]["end"] <= twice[2]["start"]
+
+    broken = log["doc-broken"]
+    assert broken["attempts"] == 3 and broken["error_class"] == "http_500"
+    assert [(a["status"], a["retried"]) for a in broken["attempt_log"]] == \
+        [(500, True), (500, True), (500, False)]
+    slow = log["doc-too-slow"]["attempt_log"]
+    assert [(a["status"], a["outcome"]) for a in slow] == [(None, "timeout"), (200, "ok")]
+    assert slow[1]["connection"] == "new"  # never the connection that timed out
+    assert [a["outcome"] for a in log["plain-0"]["attempt_log"]] == ["ok"]
+
+    # healed: the rerun sends only the failed document; the others come from the cache
+    # with the log of the run that sent them, marked "cached"
+    with StubServer() as server:
+        code, output = run_api(server, data, tmp_path / "run", cache=cache)
+        assert code == 0, output
+        assert dict(server.requests) == {"broken": 1}
+    again = by_id(tmp_path / "run", "requests.jsonl")
+    assert again["doc-unavailable-twice"]["attempt_log"] == twice
+    assert again["doc-unavailable-twice"]["cached"] is True
+    assert "cached" not in again["doc-broken"]
+    assert [a["status"] for a in again["doc-broken"]["attempt_log"]] == [200]

@@ -27,7 +27,7 @@ from sumbench.signature import from_spec as signature_from_spec
 
 RESULTS = "results.json"
 SAMPLES = "samples.jsonl"
-REQUESTS = "requests.jsonl"  # served models only: latency, attempts, usage per document
+REQUESTS = "requests.jsonl"  # served models only: each document's requests, attempt by attempt
 
 
 def write_run(run_dir: Path, result: RunResult) -> None:
@@ -35,10 +35,12 @@ def write_run(run_dir: Path, result: RunResult) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_jsonl(run_dir / SAMPLES, (d.as_dict() for d in result.documents))
     # timings per request live apart, so samples.jsonl is the same for every run (and
-    # every merge of shards) that produced the same summaries
+    # every merge of shards) that produced the same summaries. A cache hit keeps the log
+    # of the run that sent it, marked "cached" (so a rerun shows what it really sent).
     if any(d.generation.request is not None for d in result.documents):
         atomic_write_jsonl(run_dir / REQUESTS,
-                           ({"id": d.id, **(d.generation.request or {})}
+                           ({"id": d.id, **(d.generation.request or {}),
+                             **({"cached": True} if d.generation.cached else {})}
                             for d in result.documents))
     else:
         (run_dir / REQUESTS).unlink(missing_ok=True)  # from an earlier run in this folder

@@ -9,6 +9,12 @@
   replies are retried with exponential backoff and full jitter, waiting at least the
   server's ``Retry-After`` (capped at ``RETRY_AFTER_CAP_S``); 400, 401, 403, 404 and 422
   are not. A document that still fails comes back with ``error`` set; the run goes on.
+- A kept-alive connection is checked before it is reused: one the server has closed
+  (or that holds bytes no request asked for) is replaced by a new one before anything
+  is sent. A request on a reused connection that the server closed before any reply
+  byte (the close raced the request) is resent at once on a new connection, and that
+  resend does not count against ``max_retries``: the server never answered, so the
+  document has not used an attempt. Every send is logged (``attempt_log``).
 - Each result goes to ``on_each`` as it arrives, in the calling thread, where the
   response cache commits it: a crash loses only requests in flight.
 - The API key is read from the environment, sent only in the Authorization header and
@@ -29,6 +35,8 @@ import math
 import os
 import queue
 import random
+import select
+import socket
 import ssl
 import threading
 import time
@@ -119,11 +127,14 @@ class RequestFailed(Exception):
     """One attempt failed; ``retry`` says whether another attempt may succeed."""
 
     def __init__(self, kind: str, message: str, *, retry: bool,
-                 wait_s: float | None = None) -> None:
+                 wait_s: float | None = None, status: int | None = None,
+                 stale: bool = False) -> None:
         super().__init__(message)
         self.kind = kind  # e.g. http_429, timeout, connection, bad_response
         self.retry = retry
         self.wait_s = wait_s  # the server's Retry-After, capped
+        self.status = status  # the HTTP status, when a reply came
+        self.stale = stale  # a reused connection the server had closed: nothing answered
 
 
 @dataclass
@@ -133,6 +144,7 @@ class _Stats:
     latencies: list[float] = field(default_factory=list)
     attempts: int = 0
     retries: int = 0
+    stale_connections: int = 0  # reused connections found closed (replaced or resent)
     errors: Counter = field(default_factory=Counter)  # by kind, every failed attempt
     failed_documents: int = 0
     prompt_tokens: int = 0
@@ -195,6 +207,7 @@ class APISummarizer:
             "requests_per_s": round(st.attempts / st.seconds, 3) if st.seconds else None,
             "latency_p50_s": _percentile(lat, 0.50), "latency_p95_s": _percentile(lat, 0.95),
             "retries": st.retries, "errors_by_class": dict(sorted(st.errors.items())),
+            "stale_connections": st.stale_connections,
             "failed_documents": st.failed_documents, "max_in_flight": st.max_in_flight,
             "prompt_tokens": st.prompt_tokens, "completion_tokens": st.completion_tokens,
             "total_tokens": st.prompt_tokens + st.completion_tokens}}
@@ -293,34 +306,54 @@ class APISummarizer:
         payload = json.dumps(self.settings.body(example.article)).encode()
         started = time.perf_counter()
         failure: RequestFailed | None = None
-        attempt = 0
-        for attempt in range(1, s.max_retries + 2):
-            url = s.base_urls[(worker + attempt - 1) % len(s.base_urls)]
+        log: list[dict[str, Any]] = []  # one entry per request sent: requests.jsonl
+        sent = counted = 0  # requests sent; those that count against max_retries
+        resend = False  # the last one met a stale connection: again, same replica, free
+        while True:
+            if not resend:
+                counted += 1
+                url = s.base_urls[(worker + counted - 1) % len(s.base_urls)]
+            sent += 1
             connection = connections.get(url) or _Connection(url, s.timeout_s)
             connections[url] = connection
+            entry: dict[str, Any] = {"attempt": sent, "server": _public_url(url),
+                                     "start": round(time.time(), 3)}
             try:
                 reply = self._attempt(connection, path, payload)
             except RequestFailed as err:
                 failure = err
                 connection.close()  # a fresh connection for the next attempt
+                resend = err.stale and not resend  # this one is not counted, then
+                retry = err.retry and (resend or counted <= s.max_retries)
+                log.append(self._log_entry(entry, connection, err.status, err.kind, retry,
+                                           counted=not resend))
                 with self._lock:
                     self._stats.errors[err.kind] += 1
-                if not err.retry or attempt > s.max_retries:
+                    self._stats.retries += int(retry)
+                if not retry:
                     break
-                with self._lock:
-                    self._stats.retries += 1
-                time.sleep(_backoff(attempt, err.wait_s))
+                if not resend:
+                    time.sleep(_backoff(counted, err.wait_s))
                 continue
-            return self._generation(example, reply, url, attempt,
-                                    time.perf_counter() - started)
-        assert failure is not None
+            log.append(self._log_entry(entry, connection, 200, "ok", False))
+            return self._generation(example, reply, url, sent,
+                                    time.perf_counter() - started, log)
         with self._lock:
             self._stats.failed_documents += 1
-        message = self._scrub(f"{failure} (after {attempt} attempt{'s' * (attempt > 1)})")
+        message = self._scrub(f"{failure} (after {sent} attempt{'s' * (sent > 1)})")
         return Generation(example.id, "", "", error=message,
                           request={"latency_s": round(time.perf_counter() - started, 4),
-                                   "attempts": attempt, "server": _public_url(url),
-                                   "error_class": failure.kind})
+                                   "attempts": sent, "server": _public_url(url),
+                                   "error_class": failure.kind, "attempt_log": log})
+
+    def _log_entry(self, entry: dict[str, Any], connection: _Connection, status: int | None,
+                   outcome: str, retried: bool, counted: bool = True) -> dict[str, Any]:
+        """One request as requests.jsonl shows it (see the README's "Served models")."""
+        if connection.replaced or not counted:  # found closed before or after sending
+            with self._lock:
+                self._stats.stale_connections += 1
+        return {**entry, "end": round(time.time(), 3), "connection": connection.how,
+                "status": status, "outcome": outcome, "retried": retried, "counted": counted}
 
     def _attempt(self, connection: _Connection, path: str, payload: bytes) -> dict[str, Any]:
         """One request: the parsed reply, or RequestFailed saying whether to retry."""
@@ -336,20 +369,21 @@ class APISummarizer:
         if status != 200:
             retry = status in RETRYABLE_STATUS or status >= 500
             raise RequestFailed(f"http_{status}", f"HTTP {status}: {_snippet(body)}",
-                                retry=retry, wait_s=_retry_after(headers.get("retry-after")))
+                                retry=retry, wait_s=_retry_after(headers.get("retry-after")),
+                                status=status)
         try:
             reply = json.loads(body)
             choice = reply["choices"][0]
         except (ValueError, KeyError, IndexError, TypeError):
             raise RequestFailed("bad_response", f"unreadable reply: {_snippet(body)}",
-                                retry=True) from None
+                                retry=True, status=status) from None
         if not isinstance(choice, dict):
             raise RequestFailed("bad_response", f"unreadable reply: {_snippet(body)}",
-                                retry=True)
+                                retry=True, status=status)
         return reply
 
     def _generation(self, example: Example, reply: dict[str, Any], url: str, attempts: int,
-                    latency: float) -> Generation:
+                    latency: float, log: list[dict[str, Any]]) -> Generation:
         choice = reply["choices"][0]
         if self.settings.endpoint == "chat":
             text = (choice.get("message") or {}).get("content")
@@ -368,7 +402,7 @@ class APISummarizer:
             output_tokens=n_out, finish_reason=finish if isinstance(finish, str) else None,
             request={"latency_s": round(latency, 4), "attempts": attempts,
                      "server": _public_url(url), "server_model": reply.get("model"),
-                     "content_null": text is None})
+                     "content_null": text is None, "attempt_log": log})
 
     # -- secrets ----------------------------------------------------------------------
     def _headers(self) -> dict[str, str]:
@@ -383,7 +417,8 @@ class APISummarizer:
 
 
 class _Connection:
-    """One persistent HTTP(S) connection to one base URL; reopened after any failure."""
+    """One persistent HTTP(S) connection to one base URL; reopened after any failure, and
+    before reuse when the server has closed it."""
 
     def __init__(self, base_url: str, timeout_s: float) -> None:
         parts = urlsplit(base_url)
@@ -396,9 +431,18 @@ class _Connection:
             f"{parts.username}:{parts.password or ''}".encode()).decode() \
             if parts.username else None
         self._conn: http.client.HTTPConnection | None = None
+        self.how = "new"  # the last request went on a new, a reused or a replaced one
+        self.replaced = False  # it found the kept-alive connection closed, and replaced it
 
     def request(self, method: str, path: str, body: bytes | None,
                 headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        self.how, self.replaced = "new", False
+        if self._conn is not None and self._conn.sock is not None:
+            if _readable(self._conn.sock):  # closed by the server, or bytes nobody asked for
+                self.close()
+                self.how, self.replaced = "replaced", True
+            else:
+                self.how = "reused"
         if self._conn is None:
             self._conn = (http.client.HTTPSConnection(self.host, self.port,
                                                       timeout=self.timeout_s,
@@ -408,9 +452,11 @@ class _Connection:
                                                      timeout=self.timeout_s))
         if self.basic_auth and "Authorization" not in headers:
             headers = {**headers, "Authorization": self.basic_auth}
+        replied = False
         try:
             self._conn.request(method, self.prefix + path, body=body, headers=headers)
             response = self._conn.getresponse()
+            replied = True
             data = response.read()
         except TimeoutError:
             self.close()
@@ -418,8 +464,13 @@ class _Connection:
                                 retry=True) from None
         except (ConnectionError, http.client.HTTPException, OSError) as err:
             self.close()
+            # on a reused connection, closed or reset before any reply byte: the server
+            # had closed it as the request went out (the check above came just too early)
+            stale = self.how == "reused" and not replied and isinstance(err, ConnectionError)
             raise RequestFailed("connection", f"connection failed ({type(err).__name__}: "
-                                f"{err})", retry=True) from None
+                                f"{err})" + (" on a kept-alive connection the server had "
+                                             "closed" if stale else ""),
+                                retry=True, stale=stale) from None
         if response.getheader("connection", "").lower() == "close":
             self.close()
         return response.status, {k.lower(): v for k, v in response.getheaders()}, data
@@ -428,6 +479,16 @@ class _Connection:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+def _readable(sock: socket.socket) -> bool:
+    """Whether an idle socket has anything to read: end of file, a reset, or stray bytes.
+    A kept-alive connection between requests should have none."""
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(0))
+    return bool(select.select([sock], [], [], 0)[0])
 
 
 def _public_url(url: str) -> str:
