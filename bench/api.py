@@ -30,7 +30,7 @@ CNNDM = ROOT.parent / "shared" / "data" / "cnndm-dev.jsonl"
 sys.path.insert(0, str(ROOT))
 
 from sumbench.records import Example  # noqa: E402
-from sumbench.summarizers.api import APISettings, APISummarizer  # noqa: E402
+from sumbench.summarizers.served import APISettings, APISummarizer  # noqa: E402
 
 
 def start_stub() -> tuple[subprocess.Popen, str]:

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from sumbench.cache import CachedSummarizer, ResponseCache  # noqa: E402
 from sumbench.records import Example  # noqa: E402
-from sumbench.summarizers import api  # noqa: E402
+from sumbench.summarizers import connection, served  # noqa: E402
 
 RUN_LIMIT_S = 120  # one run (both passes) may take no longer; the soak stops if it does
 
@@ -83,7 +83,7 @@ def one_pass(examples: list[Example], scripts: dict[str, list[str]], cache_path:
              ) -> tuple[list, Counter, dict]:
     process, url = start_server(scripts)
     try:
-        inner = api.APISummarizer(api.APISettings(
+        inner = served.APISummarizer(served.APISettings(
             model="stub-model", base_urls=(url,), concurrency=concurrency, timeout_s=timeout,
             max_retries=max_retries))
         cache = ResponseCache(cache_path)
@@ -109,7 +109,7 @@ def main() -> int:
                         help="seconds; the client's is 0.5 (smaller: more runs per minute)")
     parser.add_argument("--stop-on-failure", action="store_true")
     args = parser.parse_args()
-    api.BACKOFF_BASE_S = args.backoff_base
+    connection.BACKOFF_BASE_S = args.backoff_base
     rows = [json.loads(line) for line in CNNDM.read_text().splitlines()][:args.docs]
     examples = [Example(r["id"], f"[[d{i}]] {r['article']}", tuple(r["references"]))
                 for i, r in enumerate(rows)]

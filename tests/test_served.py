@@ -328,21 +328,22 @@ def test_replicas_share_the_work_and_the_cache(tmp_path: Path):
 def test_retry_after_backoff_and_percentiles_by_hand():
     import email.utils
 
-    from sumbench.summarizers import api
+    from sumbench.summarizers import connection as api
+    from sumbench.summarizers import served
 
-    assert api._retry_after("3") == 3.0
-    assert api._retry_after("600") == api.RETRY_AFTER_CAP_S  # capped
-    assert api._retry_after("-5") == 0.0
-    assert api._retry_after("soon") is None and api._retry_after(None) is None
+    assert api.retry_after("3") == 3.0
+    assert api.retry_after("600") == api.RETRY_AFTER_CAP_S  # capped
+    assert api.retry_after("-5") == 0.0
+    assert api.retry_after("soon") is None and api.retry_after(None) is None
     later = email.utils.formatdate(time.time() + 30, usegmt=True)
-    assert 25 <= api._retry_after(later) <= 30
+    assert 25 <= api.retry_after(later) <= 30
     for attempt in (1, 2, 3, 10):
-        wait = api._backoff(attempt, None)
+        wait = api.backoff(attempt, None)
         assert 0 <= wait <= min(api.BACKOFF_CAP_S, api.BACKOFF_BASE_S * 2 ** (attempt - 1))
-    assert api._backoff(1, 5.0) >= 5.0  # never sooner than the server asked
-    assert api._percentile([], 0.5) is None
-    assert api._percentile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.0  # nearest rank
-    assert api._percentile([1.0, 2.0, 3.0, 4.0], 0.95) == 4.0
+    assert api.backoff(1, 5.0) >= 5.0  # never sooner than the server asked
+    assert served._percentile([], 0.5) is None
+    assert served._percentile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.0  # nearest rank
+    assert served._percentile([1.0, 2.0, 3.0, 4.0], 0.95) == 4.0
 
 
 def test_credentials_in_the_base_url_never_reach_the_files(tmp_path: Path):
@@ -364,9 +365,9 @@ def test_credentials_in_the_base_url_never_reach_the_files(tmp_path: Path):
 # -- issue #27: kept-alive connections, and every attempt in requests.jsonl -------------
 
 def _quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    from sumbench.summarizers import api
+    from sumbench.summarizers import connection
 
-    monkeypatch.setattr(api, "BACKOFF_BASE_S", 0.01)  # the waits are not under test here
+    monkeypatch.setattr(connection, "BACKOFF_BASE_S", 0.01)  # the waits are not under test here
 
 
 def _wait_for(condition, limit_s: float = 10.0) -> bool:
@@ -413,9 +414,9 @@ def test_a_kept_alive_connection_is_checked_before_it_is_reused():
     """A connection the server closed after its reply, or one holding an unasked-for
     reply (a late answer to an earlier request), is replaced before the next request:
     the next request is neither lost nor answered with the stray reply."""
-    from sumbench.summarizers.api import _Connection, _readable
+    from sumbench.summarizers.connection import Connection, readable
 
-    def ask(connection: _Connection, marker: str, words: str) -> str:
+    def ask(connection: Connection, marker: str, words: str) -> str:
         body = json.dumps({"model": "stub-model", "messages": [
             {"role": "user", "content": f"Summarize:\n\n[[{marker}]] {words}"}]}).encode()
         status, _, reply = connection.request("POST", "/chat/completions", body,
@@ -426,14 +427,14 @@ def test_a_kept_alive_connection_is_checked_before_it_is_reused():
     with StubServer(scripts={"closes": ["close_after"], "strays": ["stray"]}) as server:
         for marker in ("strays", "closes"):  # release() lets every later stray go at once
             server.tampered.clear()
-            connection = _Connection(server.url, 10)
+            connection = Connection(server.url, 10)
             try:
                 assert ask(connection, marker, "first words") == "first words."
                 assert connection.how == "new"
                 server.release()  # strays: the unasked-for reply goes out now
                 assert server.tampered.wait(10)
                 sock = connection._conn.sock  # type: ignore[union-attr]
-                assert _wait_for(lambda sock=sock: _readable(sock)), marker
+                assert _wait_for(lambda sock=sock: readable(sock)), marker
                 assert ask(connection, "plain", "second words") == "second words.", marker
                 assert (connection.how, connection.replaced) == ("replaced", True)
                 assert ask(connection, "plain", "third words") == "third words."

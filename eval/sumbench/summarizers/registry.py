@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 REGISTRY: dict[str, str] = {
     "hf": "sumbench.summarizers.hf:HFSummarizer",
-    "api": "sumbench.summarizers.api:APISummarizer",
+    "api": "sumbench.summarizers.served:APISummarizer",
     "lead": "sumbench.summarizers.baselines:LeadSummarizer",
     "predictions": "sumbench.summarizers.baselines:PredictionsSummarizer",
 }

@@ -26,18 +26,11 @@ second retry layer, with one persistent connection per worker and replica.
 
 from __future__ import annotations
 
-import base64
-import email.utils
 import hashlib
-import http.client
 import json
 import math
 import os
 import queue
-import random
-import select
-import socket
-import ssl
 import threading
 import time
 from collections import Counter
@@ -51,15 +44,19 @@ from sumbench.errors import ModelError, SettingError, check_at_least, check_choi
 from sumbench.records import Example, Generation
 from sumbench.summarizers import ResultHook
 from sumbench.summarizers.cleanup import CLEANUP_VERSION, clean_prediction
+from sumbench.summarizers.connection import (
+    RETRYABLE_STATUS,
+    Connection,
+    RequestFailed,
+    backoff,
+    public_url,
+    retry_after,
+    snippet,
+)
+from sumbench.summarizers.prompting import chat_messages, check_prompt, user_text
 
 if TYPE_CHECKING:
     from sumbench.options import RunOptions
-
-RETRYABLE_STATUS = frozenset({408, 429})  # and every 5xx; other 4xx are final
-RETRY_AFTER_CAP_S = 60.0  # a server's Retry-After is honoured up to this long
-BACKOFF_BASE_S = 0.5  # attempt k waits uniform(0, min(BACKOFF_CAP_S, base * 2**k))
-BACKOFF_CAP_S = 30.0
-ERROR_BODY_CHARS = 300  # of a server's error reply, quoted in the document's error
 
 
 @dataclass(frozen=True)
@@ -91,10 +88,9 @@ class APISettings:
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise SettingError("base_url", f"must be an http(s) URL such as "
-                                   f"http://127.0.0.1:8000/v1; got {_public_url(url)!r}")
+                                   f"http://127.0.0.1:8000/v1; got {public_url(url)!r}")
         check_choice("endpoint", self.endpoint, defaults.API_ENDPOINTS)
-        if "{article}" not in self.prompt:
-            raise SettingError("prompt", "must contain the placeholder {article}")
+        check_prompt(self.prompt)
         if self.system_prompt is not None and self.endpoint != "chat":
             raise SettingError("system_prompt", "needs the chat endpoint: completions "
                                "sends one prompt text")
@@ -110,31 +106,14 @@ class APISettings:
 
     def body(self, article: str) -> dict[str, Any]:
         """The request body for one article: standard fields, then ``extra_body``."""
-        user = self.prompt.replace("{article}", article)
         body: dict[str, Any] = {"model": self.model}
         if self.endpoint == "chat":
-            messages = [{"role": "system", "content": self.system_prompt}] \
-                if self.system_prompt else []
-            body["messages"] = [*messages, {"role": "user", "content": user}]
+            body["messages"] = chat_messages(self.prompt, self.system_prompt, article)
         else:
-            body["prompt"] = user
+            body["prompt"] = user_text(self.prompt, article)
         body.update(max_tokens=self.max_new_tokens, temperature=0, seed=self.seed)
         body.update(self.extra_body)
         return body
-
-
-class RequestFailed(Exception):
-    """One attempt failed; ``retry`` says whether another attempt may succeed."""
-
-    def __init__(self, kind: str, message: str, *, retry: bool,
-                 wait_s: float | None = None, status: int | None = None,
-                 stale: bool = False) -> None:
-        super().__init__(message)
-        self.kind = kind  # e.g. http_429, timeout, connection, bad_response
-        self.retry = retry
-        self.wait_s = wait_s  # the server's Retry-After, capped
-        self.status = status  # the HTTP status, when a reply came
-        self.stale = stale  # a reused connection the server had closed: nothing answered
 
 
 @dataclass
@@ -201,7 +180,7 @@ class APISummarizer:
         st, s = self._stats, self.settings
         lat = sorted(st.latencies)
         return {"requests": {
-            "servers": [_public_url(u) for u in s.base_urls],
+            "servers": [public_url(u) for u in s.base_urls],
             "concurrency": s.concurrency, "timeout_s": s.timeout_s,
             "max_retries": s.max_retries, "requests": st.attempts,
             "requests_per_s": round(st.attempts / st.seconds, 3) if st.seconds else None,
@@ -216,16 +195,16 @@ class APISummarizer:
     def check_ready(self) -> None:
         """Each server answers /models and lists the model; else one clear line."""
         for url in self.settings.base_urls:
-            connection = _Connection(url, self.settings.timeout_s)
+            connection = Connection(url, self.settings.timeout_s)
             try:
                 status, _, body = connection.request("GET", "/models", None,
                                                            self._headers())
             except RequestFailed as err:
-                raise ModelError(self._scrub(f"cannot reach {_public_url(url)}: {err}")
+                raise ModelError(self._scrub(f"cannot reach {public_url(url)}: {err}")
                                  ) from None
             finally:
                 connection.close()
-            where = f"{_public_url(url)}/models"
+            where = f"{public_url(url)}/models"
             if status in (401, 403):
                 hint = (f"the key in ${self.settings.api_key_env} was refused" if self._key
                         else f"set ${self.settings.api_key_env} or name another variable "
@@ -233,16 +212,16 @@ class APISummarizer:
                 raise ModelError(f"{where}: authentication failed (HTTP {status}): {hint}")
             if status != 200:
                 raise ModelError(self._scrub(
-                    f"{where}: HTTP {status}: {_snippet(body)} (is the base URL the API root, "
+                    f"{where}: HTTP {status}: {snippet(body)} (is the base URL the API root, "
                     "usually ending in /v1?)"))
             try:
                 served = [m["id"] for m in json.loads(body)["data"]]
             except (ValueError, KeyError, TypeError):
-                raise ModelError(self._scrub(f"{where}: not a model list: {_snippet(body)}")
+                raise ModelError(self._scrub(f"{where}: not a model list: {snippet(body)}")
                                  ) from None
             if self.settings.model not in served:
                 shown = ", ".join(repr(m) for m in served[:20]) or "none"
-                raise ModelError(f"{_public_url(url)} does not serve the model "
+                raise ModelError(f"{public_url(url)} does not serve the model "
                                  f"{self.settings.model!r}; it serves: {shown}")
         self._ready = True
 
@@ -259,7 +238,7 @@ class APISummarizer:
         stop = threading.Event()
 
         def worker(number: int) -> None:
-            connections: dict[str, _Connection] = {}
+            connections: dict[str, Connection] = {}
             try:
                 while not stop.is_set():
                     with take:
@@ -300,7 +279,7 @@ class APISummarizer:
         return [results[i] for i in range(len(examples))]
 
     def _summarize_one(self, example: Example, worker: int,
-                       connections: dict[str, _Connection]) -> Generation:
+                       connections: dict[str, Connection]) -> Generation:
         s = self.settings
         path = "/chat/completions" if s.endpoint == "chat" else "/completions"
         payload = json.dumps(self.settings.body(example.article)).encode()
@@ -314,9 +293,9 @@ class APISummarizer:
                 counted += 1
                 url = s.base_urls[(worker + counted - 1) % len(s.base_urls)]
             sent += 1
-            connection = connections.get(url) or _Connection(url, s.timeout_s)
+            connection = connections.get(url) or Connection(url, s.timeout_s)
             connections[url] = connection
-            entry: dict[str, Any] = {"attempt": sent, "server": _public_url(url),
+            entry: dict[str, Any] = {"attempt": sent, "server": public_url(url),
                                      "start": round(time.time(), 3)}
             try:
                 reply = self._attempt(connection, path, payload)
@@ -333,7 +312,7 @@ class APISummarizer:
                 if not retry:
                     break
                 if not resend:
-                    time.sleep(_backoff(counted, err.wait_s))
+                    time.sleep(backoff(counted, err.wait_s))
                 continue
             log.append(self._log_entry(entry, connection, 200, "ok", False))
             return self._generation(example, reply, url, sent,
@@ -343,10 +322,10 @@ class APISummarizer:
         message = self._scrub(f"{failure} (after {sent} attempt{'s' * (sent > 1)})")
         return Generation(example.id, "", "", error=message,
                           request={"latency_s": round(time.perf_counter() - started, 4),
-                                   "attempts": sent, "server": _public_url(url),
+                                   "attempts": sent, "server": public_url(url),
                                    "error_class": failure.kind, "attempt_log": log})
 
-    def _log_entry(self, entry: dict[str, Any], connection: _Connection, status: int | None,
+    def _log_entry(self, entry: dict[str, Any], connection: Connection, status: int | None,
                    outcome: str, retried: bool, counted: bool = True) -> dict[str, Any]:
         """One request as requests.jsonl shows it (see the README's "Served models")."""
         if connection.replaced or not counted:  # found closed before or after sending
@@ -355,7 +334,7 @@ class APISummarizer:
         return {**entry, "end": round(time.time(), 3), "connection": connection.how,
                 "status": status, "outcome": outcome, "retried": retried, "counted": counted}
 
-    def _attempt(self, connection: _Connection, path: str, payload: bytes) -> dict[str, Any]:
+    def _attempt(self, connection: Connection, path: str, payload: bytes) -> dict[str, Any]:
         """One request: the parsed reply, or RequestFailed saying whether to retry."""
         with self._lock:
             self._in_flight += 1
@@ -368,17 +347,17 @@ class APISummarizer:
                 self._in_flight -= 1
         if status != 200:
             retry = status in RETRYABLE_STATUS or status >= 500
-            raise RequestFailed(f"http_{status}", f"HTTP {status}: {_snippet(body)}",
-                                retry=retry, wait_s=_retry_after(headers.get("retry-after")),
+            raise RequestFailed(f"http_{status}", f"HTTP {status}: {snippet(body)}",
+                                retry=retry, wait_s=retry_after(headers.get("retry-after")),
                                 status=status)
         try:
             reply = json.loads(body)
             choice = reply["choices"][0]
         except (ValueError, KeyError, IndexError, TypeError):
-            raise RequestFailed("bad_response", f"unreadable reply: {_snippet(body)}",
+            raise RequestFailed("bad_response", f"unreadable reply: {snippet(body)}",
                                 retry=True, status=status) from None
         if not isinstance(choice, dict):
-            raise RequestFailed("bad_response", f"unreadable reply: {_snippet(body)}",
+            raise RequestFailed("bad_response", f"unreadable reply: {snippet(body)}",
                                 retry=True, status=status)
         return reply
 
@@ -401,7 +380,7 @@ class APISummarizer:
             example.id, clean_prediction(raw), raw_prediction=raw, input_tokens=n_in,
             output_tokens=n_out, finish_reason=finish if isinstance(finish, str) else None,
             request={"latency_s": round(latency, 4), "attempts": attempts,
-                     "server": _public_url(url), "server_model": reply.get("model"),
+                     "server": public_url(url), "server_model": reply.get("model"),
                      "content_null": text is None, "attempt_log": log})
 
     # -- secrets ----------------------------------------------------------------------
@@ -414,119 +393,6 @@ class APISummarizer:
     def _scrub(self, message: str) -> str:
         """Servers may echo a request back: the key never leaves in a message."""
         return message.replace(self._key, "***") if self._key else message
-
-
-class _Connection:
-    """One persistent HTTP(S) connection to one base URL; reopened after any failure, and
-    before reuse when the server has closed it."""
-
-    def __init__(self, base_url: str, timeout_s: float) -> None:
-        parts = urlsplit(base_url)
-        self.prefix = parts.path.rstrip("/")
-        self.secure = parts.scheme == "https"
-        self.host, self.port = parts.hostname or "", parts.port
-        self.timeout_s = timeout_s
-        # user:password in the URL: HTTP basic auth, unless an API key is sent instead
-        self.basic_auth = "Basic " + base64.b64encode(
-            f"{parts.username}:{parts.password or ''}".encode()).decode() \
-            if parts.username else None
-        self._conn: http.client.HTTPConnection | None = None
-        self.how = "new"  # the last request went on a new, a reused or a replaced one
-        self.replaced = False  # it found the kept-alive connection closed, and replaced it
-
-    def request(self, method: str, path: str, body: bytes | None,
-                headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
-        self.how, self.replaced = "new", False
-        if self._conn is not None and self._conn.sock is not None:
-            if _readable(self._conn.sock):  # closed by the server, or bytes nobody asked for
-                self.close()
-                self.how, self.replaced = "replaced", True
-            else:
-                self.how = "reused"
-        if self._conn is None:
-            self._conn = (http.client.HTTPSConnection(self.host, self.port,
-                                                      timeout=self.timeout_s,
-                                                      context=ssl.create_default_context())
-                          if self.secure else
-                          http.client.HTTPConnection(self.host, self.port,
-                                                     timeout=self.timeout_s))
-        if self.basic_auth and "Authorization" not in headers:
-            headers = {**headers, "Authorization": self.basic_auth}
-        replied = False
-        try:
-            self._conn.request(method, self.prefix + path, body=body, headers=headers)
-            response = self._conn.getresponse()
-            replied = True
-            data = response.read()
-        except TimeoutError:
-            self.close()
-            raise RequestFailed("timeout", f"no reply within {self.timeout_s:g} s",
-                                retry=True) from None
-        except (ConnectionError, http.client.HTTPException, OSError) as err:
-            self.close()
-            # on a reused connection, closed or reset before any reply byte: the server
-            # had closed it as the request went out (the check above came just too early)
-            stale = self.how == "reused" and not replied and isinstance(err, ConnectionError)
-            raise RequestFailed("connection", f"connection failed ({type(err).__name__}: "
-                                f"{err})" + (" on a kept-alive connection the server had "
-                                             "closed" if stale else ""),
-                                retry=True, stale=stale) from None
-        if response.getheader("connection", "").lower() == "close":
-            self.close()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, data
-
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-
-
-def _readable(sock: socket.socket) -> bool:
-    """Whether an idle socket has anything to read: end of file, a reset, or stray bytes.
-    A kept-alive connection between requests should have none."""
-    if hasattr(select, "poll"):
-        poller = select.poll()
-        poller.register(sock, select.POLLIN)
-        return bool(poller.poll(0))
-    return bool(select.select([sock], [], [], 0)[0])
-
-
-def _public_url(url: str) -> str:
-    """The URL without any user:password part, for messages and results."""
-    parts = urlsplit(url)
-    if parts.username is None:
-        return url.rstrip("/")
-    host = parts.hostname or ""
-    if parts.port:
-        host += f":{parts.port}"
-    return parts._replace(netloc=host).geturl().rstrip("/")
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta seconds or an HTTP date), capped."""
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        seconds = when.timestamp() - time.time()
-    return min(max(seconds, 0.0), RETRY_AFTER_CAP_S)
-
-
-def _backoff(attempt: int, retry_after: float | None) -> float:
-    """Full jitter (uniform up to the exponential ceiling), never less than Retry-After."""
-    jitter = random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (attempt - 1)))
-    return max(jitter, retry_after or 0.0)
-
-
-def _snippet(body: bytes) -> str:
-    text = body.decode("utf-8", "replace").strip().replace("\n", " ")
-    return text[:ERROR_BODY_CHARS] + ("..." if len(text) > ERROR_BODY_CHARS else "") \
-        if text else "(empty body)"
 
 
 def _count(value: Any) -> int | None:
