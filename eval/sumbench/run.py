@@ -86,6 +86,31 @@ def generate_all(examples: Sequence[Example], summarizer: Summarizer, *, chunk_s
     return [done[i] for i in range(len(examples))]
 
 
+def run_spec(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSpec,
+             metrics: Sequence[Metric], *, seed: int, data_source: str,
+             extra_spec: dict[str, Any] | None) -> dict[str, Any]:
+    """What decides a run's results, for results.json: the suite, the summarizer, every
+    metric's settings and columns, the aggregation, and the project's git commit."""
+    spec = {
+        "data": data_source,
+        "document_ids_and_references_sha256": references_digest(examples),
+        **summarizer.describe(),
+        "rouge": rouge.as_dict(),
+        **({"diagnostics": diagnostics.spec()} if any(m.name == "diagnostics" for m in metrics)
+           else {}),
+        "metrics": {m.name: metric_spec(m) for m in metrics},
+        "aggregation": {"mean": "exact mean over documents",
+                        "interval": f"{int(stats.CONFIDENCE * 100)}% percentile bootstrap",
+                        "n_resamples": stats.N_RESAMPLES, "seed": seed},
+        **(extra_spec or {}),
+    }
+    # the evaluated project's commit: the git checkout sumbench runs in, if it is one
+    project_commit = git_commit(Path.cwd())
+    if project_commit:
+        spec["git_commit"] = project_commit
+    return spec
+
+
 def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -152,22 +177,8 @@ def evaluate_suite(examples: Sequence[Example], summarizer: Summarizer, rouge: R
         confirm_scores()
     t2 = time.perf_counter()
 
-    spec = {
-        "data": data_source,
-        "document_ids_and_references_sha256": references_digest(examples),
-        **summarizer.describe(),
-        "rouge": rouge.as_dict(),
-        **({"diagnostics": diagnostics.spec()} if diagnose else {}),
-        "metrics": {m.name: metric_spec(m) for m in chosen},
-        "aggregation": {"mean": "exact mean over documents",
-                        "interval": f"{int(stats.CONFIDENCE * 100)}% percentile bootstrap",
-                        "n_resamples": stats.N_RESAMPLES, "seed": seed},
-        **(extra_spec or {}),
-    }
-    # the evaluated project's commit: the git checkout sumbench runs in, if it is one
-    project_commit = git_commit(Path.cwd())
-    if project_commit:
-        spec["git_commit"] = project_commit
+    spec = run_spec(examples, summarizer, rouge, chosen, seed=seed, data_source=data_source,
+                    extra_spec=extra_spec)
     generation_s = t1 - t0
     cache_hits = sum(g.cached for g in generations)
     # documents a model generated in this run: not those from the cache, not failures,
