@@ -59,8 +59,8 @@ def bare_loop(url: str, n: int) -> float:
 def client_rate(url: str, n: int, concurrency: int) -> tuple[float, int]:
     examples = [Example(f"d{i}", f"Article number {i}. It is short.", ("ref",))
                 for i in range(n)]
-    summarizer = APISummarizer(APISettings(model="stub-model", base_urls=(url,),
-                                           concurrency=concurrency, timeout_s=30))
+    summarizer = APISummarizer(APISettings(model="stub-model", base_url=(url,),
+                                           concurrency=concurrency, timeout=30))
     summarizer.check_ready()
     start = time.perf_counter()
     out = summarizer.summarize(examples)
@@ -109,8 +109,8 @@ def serve_vs_in_process(n_docs: int) -> None:
     try:
         outputs = {}
         for concurrency in (1, 8):
-            summarizer = APISummarizer(APISettings(model=str(model.path), base_urls=(url,),
-                                                   concurrency=concurrency, timeout_s=600))
+            summarizer = APISummarizer(APISettings(model=str(model.path), base_url=(url,),
+                                                   concurrency=concurrency, timeout=600))
             summarizer.check_ready()
             start = time.perf_counter()
             generations = summarizer.summarize(examples)

@@ -84,7 +84,7 @@ def one_pass(examples: list[Example], scripts: dict[str, list[str]], cache_path:
     process, url = start_server(scripts)
     try:
         inner = served.APISummarizer(served.APISettings(
-            model="stub-model", base_urls=(url,), concurrency=concurrency, timeout_s=timeout,
+            model="stub-model", base_url=(url,), concurrency=concurrency, timeout=timeout,
             max_retries=max_retries))
         cache = ResponseCache(cache_path)
         try:

@@ -196,10 +196,14 @@ ERROR_CASES = [
     (["run", "--summarizer", "lead", "--rouge-types", "rouge1,rouge10"],
      "--rouge-types has unknown type(s) ['rouge10']"),
     (["run", "--summarizer", "lead", "--split", "nltk"], "Invalid value for '--split'"),
-    (["run", "--summarizer", "lead", "--device", "gpu"], "--device must be auto, cpu, cuda"),
+    (["run", "--summarizer", "hf", "--device", "gpu"], "--device must be auto, cpu, cuda"),
+    (["run", "--summarizer", "lead", "--device", "cpu"],
+     "--device is only for the summarizer 'hf'"),
     (["run", "--summarizer", "lead", "--dtype", "float64"], "Invalid value for '--dtype'"),
-    (["run", "--summarizer", "lead", "--max-new-tokens", "0"],
+    (["run", "--summarizer", "hf", "--max-new-tokens", "0"],
      "--max-new-tokens must be at least 1"),
+    (["run", "--summarizer", "lead", "--max-new-tokens", "64"],
+     "--max-new-tokens is only for the summarizer 'hf' or 'api'"),
     (["compare", "a", "b", "--report", "pdf"], "--report has unknown format(s) ['pdf']"),
 ]
 
@@ -389,9 +393,9 @@ def test_split_reaches_the_spec_from_every_command_that_scores():
     from sumbench.options import RunOptions
     from sumbench.pipeline import rouge_spec
 
-    assert rouge_spec(RunOptions(summarizer="lead", split="pysbd")).split == "pysbd"
-    assert rouge_spec(RunOptions(summarizer="lead", rouge_impl="rouge155")).split == "newline"
-    assert rouge_spec(RunOptions(summarizer="lead", rouge_impl="rouge155",
+    assert rouge_spec(RunOptions.build(summarizer="lead", split="pysbd")).split == "pysbd"
+    assert rouge_spec(RunOptions.build(summarizer="lead", rouge_impl="rouge155")).split == "newline"
+    assert rouge_spec(RunOptions.build(summarizer="lead", rouge_impl="rouge155",
                                  split="pysbd")).split == "pysbd"
     code, out = sumbench("meta-eval", "--help")
     assert code == 0 and "--split" in out
@@ -423,8 +427,8 @@ def test_label_commit_and_time_are_recorded_and_decide_nothing(tmp_path: Path, m
     assert a.signature == b.signature
     assert compare_runs(a, b).differences == {}
     api = {"summarizer": "api", "base_url": ("http://127.0.0.1:9/v1",), "model": "m"}
-    assert (build_summarizer(RunOptions(**api, label="x"), []).fingerprint()
-            == build_summarizer(RunOptions(**api), []).fingerprint())
+    assert (build_summarizer(RunOptions.build(**api, label="x"), []).fingerprint()
+            == build_summarizer(RunOptions.build(**api), []).fingerprint())
 
     monkeypatch.chdir(tmp_path)  # not a git checkout: no commit, and the run still works
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))

@@ -172,7 +172,7 @@ def _built(tiny: Path, **options):
     from sumbench.pipeline import build_summarizer
 
     settings = {"model": str(tiny), "max_new_tokens": 6, "batch_size": 2, **options}
-    return build_summarizer(RunOptions(out=Path("unused"), cache=False, **settings), [])
+    return build_summarizer(RunOptions.build(out=Path("unused"), cache=False, **settings), [])
 
 
 def _direct_generate(tiny: Path, messages_for, num_beams: int = 1) -> list[tuple[list, str]]:

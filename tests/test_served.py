@@ -215,7 +215,8 @@ def test_completions_endpoint_sends_the_prompt_text(tmp_path: Path):
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--base-url", "ftp://x/v1"], "--base-url must be an http(s) URL"),
-    (["--base-url", "http://h/v1", "--num-beams", "2"], "--num-beams is for in-process"),
+    (["--base-url", "http://h/v1", "--num-beams", "2"], "--num-beams is only for the summarizer "
+     "'hf'; a served model's settings belong to its server"),
     (["--base-url", "http://h/v1", "--extra-body", "[1]"], "--extra-body must be a JSON "
      "object"),
     (["--base-url", "http://h/v1", "--extra-body", "{"], "--extra-body is not valid JSON"),

@@ -44,10 +44,10 @@ def evaluate(*, out: str | Path | None = None, **settings: Any) -> RunResult:
         if isinstance(settings.get(key), str):
             settings[key] = Path(settings[key])
     settings.setdefault("quiet", True)
-    options = RunOptions(out=Path(out) if out is not None else None, **settings)
+    options = RunOptions.build(out=Path(out) if out is not None else None, **settings)
     result = run_suite(options)
-    if options.out is not None:
-        write_run(options.out, result)
+    if options.output.out is not None:
+        write_run(options.output.out, result)
     return result
 
 
@@ -129,7 +129,7 @@ def score(*, predictions: Sequence[str], references: Sequence[str | Sequence[str
                            "`compare` checks. For your own tokenizer, call rouge-score's "
                            "RougeScorer(tokenizer=...) directly")
     preds, refs = _documents(predictions, references)
-    options = RunOptions(out=None, stemmer=stemmer, tokenizer=tokenizer,
+    options = RunOptions.build(out=None, stemmer=stemmer, tokenizer=tokenizer,
                          multi_reference=multi_reference, rouge_types=rouge_types, split=split,
                          rouge_engine=rouge_engine, rouge_impl=rouge_impl,
                          rouge155_flags=rouge155_flags, seed=seed)

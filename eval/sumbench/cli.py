@@ -117,7 +117,7 @@ def run(
         formats = parse_formats(report, FORMATS, "report")
         options = run_options(given)
         return execute_run(options, formats=formats,
-                           fail_under=gates_text(fail_under, gate, options.metrics),
+                           fail_under=gates_text(fail_under, gate, options.scoring.metrics),
                            gate_on=gate_on)
 
     _guard(action)
@@ -145,7 +145,7 @@ def run_options(given: dict[str, Any]) -> RunOptions:
     settings["base_url"] = tuple(given["base_url"] or ())
     settings["extra_body"] = parse_json_object("extra_body", given["extra_body"])
     settings["out"] = given["out"] or _default_out(given["summarizer"])
-    return RunOptions(**settings, argv=sys.argv[1:])
+    return RunOptions.build(**settings, argv=sys.argv[1:])
 
 
 @app.command()
@@ -300,7 +300,7 @@ def meta_eval(
             pairs.append((a.strip(), b.strip()))
         meta = MetaEvalOptions(resample=resample, n_resamples=n_resamples, seed=seed,
                                paired=tuple(pairs), permute=permute)
-        options = RunOptions(out=None, stemmer=stemmer, tokenizer=tokenizer,
+        options = RunOptions.build(out=None, stemmer=stemmer, tokenizer=tokenizer,
                              multi_reference=multi_reference, rouge_types=rouge_types,
                              split=split, rouge_impl=rouge_impl, rouge155_flags=rouge155_flags,
                              seed=seed, metrics=metrics, argv=sys.argv[1:])

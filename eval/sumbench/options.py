@@ -1,46 +1,53 @@
-"""The run's settings as one frozen dataclass, checked when it is built: a bad value is
-refused before any file is read or any model is fetched."""
+"""A run's settings, grouped by concern and checked when built: a bad value is refused
+before any file is read or any model is fetched.
+
+``RunOptions`` nests the suite (``SuiteOptions``), the summarizer's own options (the
+dataclass its class names as ``Options``: ``hf.HFOptions``, ``served.APISettings``...),
+the scoring (``ScoringOptions``) and the output (``OutputOptions``), plus the run's seed.
+``RunOptions.build`` takes one flat set of names, as the command line and
+``sumbench.evaluate`` give them, and sends each to its group; a name that belongs to
+another summarizer than the chosen one is refused with the summarizer it is for.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sumbench import defaults
+from sumbench.errors import SettingError, check_at_least, check_choice, setting
 
 if TYPE_CHECKING:
     from sumbench.metrics import Metric
-from sumbench.errors import SettingError, check_at_least, check_choice, check_device, setting
 
 
 @dataclass(frozen=True)
-class RunOptions:
-    """Everything ``sumbench run`` (or ``sumbench.evaluate``) was asked to do."""
+class SuiteOptions:
+    """Which documents: a folder suite, or ``data`` (JSONL or a table) with its columns."""
 
-    out: Path | None = None  # the run folder; None: write nothing (the Python API)
     references: Path = Path("references")
     data: Path | None = None
-    article_field: str | None = None  # column names for tables (tables.py)
+    article_field: str | None = None  # column names for tables (suites/tables.py)
     reference_field: tuple[str, ...] = ()
     id_field: str | None = None
     limit: int | None = None
-    summarizer: str = "hf"
-    predictions: Path | None = None
-    lead_sentences: int = defaults.LEAD_SENTENCES
-    model: str | None = None
-    revision: str | None = None
-    prompt: str | None = None
-    system_prompt: str | None = None
-    max_new_tokens: int = defaults.MAX_NEW_TOKENS
-    num_beams: int = defaults.NUM_BEAMS
-    max_input_tokens: int | None = None
-    batch_size: int | None = None
-    compile: str = "auto"
-    device: str = "auto"
-    dtype: str = "auto"
-    quantize: str = "none"
-    seed: int = defaults.SEED
+
+    def __post_init__(self) -> None:
+        if isinstance(self.reference_field, str):
+            object.__setattr__(self, "reference_field", (self.reference_field,))
+        elif not isinstance(self.reference_field, tuple):
+            object.__setattr__(self, "reference_field", tuple(self.reference_field))
+        if self.data is None and (self.article_field or self.reference_field or self.id_field):
+            raise SettingError("article_field", "and the other field names are for --data")
+        check_at_least("limit", self.limit)
+
+
+@dataclass(frozen=True)
+class ScoringOptions:
+    """How summaries are scored: the metric families and ROUGE's settings."""
+
+    metrics: tuple[str, ...] = ("rouge", "diagnostics")  # families (metrics/); a comma string too
     stemmer: bool = True
     tokenizer: str = "default"
     multi_reference: str = "max"
@@ -49,43 +56,12 @@ class RunOptions:
     rouge_engine: str = "auto"
     rouge_impl: str = "rouge-score"
     rouge155_flags: str | None = None
-    metrics: tuple[str, ...] = ("rouge", "diagnostics")  # families (metrics/); a comma string too
-    cache: bool = True
-    cache_file: Path | None = None
-    trust_remote_code: bool = False
-    allow_pickle: bool = False
-    base_url: tuple[str, ...] = ()  # --summarizer api: replicas of one served model
-    endpoint: str = "chat"
-    extra_body: dict[str, Any] | None = None
-    api_key_env: str = defaults.API_KEY_ENV
-    concurrency: int = defaults.API_CONCURRENCY
-    timeout: float = defaults.API_TIMEOUT_S
-    max_retries: int = defaults.API_MAX_RETRIES
-    max_failures: int = 0  # failed documents tolerated before the run exits non-zero
-    shard: str | None = None  # "I/N": only shard I of N (shards.py)
-    label: str | None = None  # names the run in history and reports (default: its folder)
-    quiet: bool = False
-    argv: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        from sumbench.summarizers.registry import REGISTRY
+        from sumbench.metrics import parse_metric_names
 
-        if isinstance(self.reference_field, str):
-            object.__setattr__(self, "reference_field", (self.reference_field,))
-        elif not isinstance(self.reference_field, tuple):
-            object.__setattr__(self, "reference_field", tuple(self.reference_field))
-        if self.data is None and (self.article_field or self.reference_field or self.id_field):
-            raise SettingError("article_field", "and the other field names are for --data")
         if not isinstance(self.rouge_types, str):  # a Python caller's list of types
             object.__setattr__(self, "rouge_types", ",".join(self.rouge_types))
-        if isinstance(self.base_url, str):  # a Python caller's single URL
-            object.__setattr__(self, "base_url", (self.base_url,))
-        elif not isinstance(self.base_url, tuple):
-            object.__setattr__(self, "base_url", tuple(self.base_url))
-        check_choice("summarizer", self.summarizer, tuple(REGISTRY))
-        check_choice("dtype", self.dtype, defaults.DTYPES)
-        check_choice("compile", self.compile, defaults.COMPILE_MODES)
-        check_choice("quantize", self.quantize, defaults.QUANTIZE_MODES)
         check_choice("tokenizer", self.tokenizer, defaults.TOKENIZERS)
         check_choice("multi_reference", self.multi_reference, defaults.MULTI_REFERENCE)
         check_choice("split", self.split, defaults.SPLIT_MODES)
@@ -101,53 +77,121 @@ class RunOptions:
                                        "-f ...)")
         elif self.rouge155_flags is not None:
             raise SettingError("rouge155_flags", "is only for --rouge-impl rouge155")
-        check_device("device", self.device)
-        for name in ("limit", "lead_sentences", "max_new_tokens", "num_beams",
-                     "max_input_tokens", "batch_size"):
-            check_at_least(name, getattr(self, name))
-        if self.summarizer != "predictions" and self.predictions is not None:
-            raise SettingError("predictions", "is only for the summarizer 'predictions'")
-        if self.summarizer == "predictions" and self.predictions is None:
-            raise SettingError("predictions", "is needed by the summarizer 'predictions': a "
-                               "JSONL file of id and prediction")
-        check_at_least("max_failures", self.max_failures, 0)
-        api_only = {"base_url": (), "endpoint": "chat", "extra_body": None,
-                    "api_key_env": defaults.API_KEY_ENV,
-                    "concurrency": defaults.API_CONCURRENCY, "timeout": defaults.API_TIMEOUT_S,
-                    "max_retries": defaults.API_MAX_RETRIES}
-        in_process_only = {"num_beams": defaults.NUM_BEAMS, "max_input_tokens": None,
-                           "batch_size": None, "revision": None, "compile": "auto",
-                           "device": "auto", "dtype": "auto", "quantize": "none"}
-        if self.summarizer != "api":
-            for name, default in api_only.items():
-                if getattr(self, name) != default:
-                    raise SettingError(name, "is only for the summarizer 'api'")
-        else:
-            for name, default in in_process_only.items():
-                if getattr(self, name) != default:
-                    raise SettingError(name, "is for in-process models; a served model's "
-                                       "settings belong to its server (or --extra-body)")
-        from sumbench.metrics import parse_metric_names
-
         object.__setattr__(self, "metrics", parse_metric_names(self.metrics))
+
+    @property
+    def rouge_type_list(self) -> tuple[str, ...]:
+        return tuple(t.strip() for t in self.rouge_types.split(",") if t.strip())
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """Where the run goes and how it is kept: folder, label, cache, shard, failures."""
+
+    out: Path | None = None  # the run folder; None: write nothing (the Python API)
+    label: str | None = None  # names the run in history and reports (default: its folder)
+    cache: bool = True
+    cache_file: Path | None = None
+    shard: str | None = None  # "I/N": only shard I of N (shards.py)
+    max_failures: int = 0  # failed documents tolerated before the run exits non-zero
+    quiet: bool = False
+
+    def __post_init__(self) -> None:
+        check_at_least("max_failures", self.max_failures, 0)
         if self.shard is not None:
             from sumbench.shards import parse_shard
 
             parse_shard(self.shard)
         if self.label is not None and not self.label.strip():
             raise SettingError("label", "must not be empty")
-        from sumbench.summarizers.prompting import check_prompt
-
-        check_prompt(self.prompt)
         if self.out is not None and self.out.exists() and not self.out.is_dir():
             raise SettingError("out", f"{self.out} exists and is not a folder")
+
+
+GROUPS = (SuiteOptions, ScoringOptions, OutputOptions)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything ``sumbench run`` (or ``sumbench.evaluate``) was asked to do."""
+
+    summarizer: str = "hf"
+    settings: Any = None  # the summarizer's own options (its class's Options); None: defaults
+    suite: SuiteOptions = field(default_factory=SuiteOptions)
+    scoring: ScoringOptions = field(default_factory=ScoringOptions)
+    output: OutputOptions = field(default_factory=OutputOptions)
+    seed: int = defaults.SEED  # generation's seed and the bootstrap's
+    argv: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        from sumbench.summarizers.registry import REGISTRY
+
+        check_choice("summarizer", self.summarizer, tuple(REGISTRY))
+        own = summarizer_options(self.summarizer)
+        if self.settings is None:
+            object.__setattr__(self, "settings", _with_seed(own, {}, self.seed))
+        elif not isinstance(self.settings, own):
+            raise SettingError("settings", f"must be a {own.__name__} for the summarizer "
+                               f"{self.summarizer!r}; got {type(self.settings).__name__}")
+
+    @classmethod
+    def build(cls, **given: Any) -> RunOptions:
+        """From one flat set of names (the command line's, ``sumbench.evaluate``'s): each
+        goes to the group that declares it, or to the chosen summarizer's options."""
+        summarizer = given.pop("summarizer", "hf")
+        seed, argv = given.pop("seed", defaults.SEED), list(given.pop("argv", []))
+        from sumbench.summarizers.registry import REGISTRY
+
+        check_choice("summarizer", summarizer, tuple(REGISTRY))
+        own = summarizer_options(summarizer)
+        sorted_out: dict[type, dict[str, Any]] = {group: {} for group in (*GROUPS, own)}
+        for name, value in given.items():
+            group = next((g for g in (own, *GROUPS) if name in _names(g)), None)
+            if group is None:
+                _refuse_foreign(name, value, summarizer)
+                continue
+            sorted_out[group][name] = value
+        return cls(summarizer=summarizer, settings=_with_seed(own, sorted_out[own], seed),
+                   suite=SuiteOptions(**sorted_out[SuiteOptions]),
+                   scoring=ScoringOptions(**sorted_out[ScoringOptions]),
+                   output=OutputOptions(**sorted_out[OutputOptions]), seed=seed, argv=argv)
 
     def metric_objects(self) -> list[Metric]:
         """Each chosen metric, built from these options (ROUGE first)."""
         from sumbench.metrics import metric_class
 
-        return [metric_class(name).from_options(self) for name in self.metrics]
+        return [metric_class(name).from_options(self) for name in self.scoring.metrics]
 
-    @property
-    def rouge_type_list(self) -> tuple[str, ...]:
-        return tuple(t.strip() for t in self.rouge_types.split(",") if t.strip())
+
+def summarizer_options(name: str) -> type:
+    """The options dataclass the summarizer registered as ``name`` declares."""
+    from sumbench.summarizers.registry import summarizer_class
+
+    return summarizer_class(name).Options  # type: ignore[attr-defined,no-any-return]
+
+
+def _names(group: type) -> set[str]:
+    return {f.name for f in fields(group)}
+
+
+def _with_seed(own: type, values: dict[str, Any], seed: int) -> Any:
+    """The summarizer's options, with the run's seed where it takes one."""
+    return own(**values, **({"seed": seed} if "seed" in _names(own) else {}))
+
+
+def _refuse_foreign(name: str, value: Any, summarizer: str) -> None:
+    """A setting of another summarizer: fine at its default (the command line passes every
+    option), refused otherwise, naming the summarizers it is for."""
+    from sumbench.summarizers.registry import REGISTRY
+
+    owners = [other for other in REGISTRY if name in _names(summarizer_options(other))]
+    if not owners:
+        raise SettingError(name, "is no setting of a run (see `sumbench run --help`)")
+    declared = next(f for f in fields(summarizer_options(owners[0])) if f.name == name)
+    default = declared.default if declared.default is not MISSING else None
+    if value in (default, None, ()) or (value == {} and default is None):
+        return
+    hint = ("; a served model's settings belong to its server (or --extra-body)"
+            if summarizer == "api" else "")
+    raise SettingError(name, "is only for the summarizer "
+                       + " or ".join(repr(o) for o in owners) + hint)

@@ -28,13 +28,13 @@ def rouge_spec(options: RunOptions) -> scoring.RougeSpec:
 def build_summarizer(options: RunOptions, examples: list[Example]) -> Summarizer:
     """The registered summarizer, with the response cache in front of any that can use it."""
     summarizer = summarizer_class(options.summarizer).from_options(options, examples)
-    if not options.cache or summarizer.fingerprint() is None:
+    if not options.output.cache or summarizer.fingerprint() is None:
         return summarizer
     from sumbench.cache import CachedSummarizer, ResponseCache
     from sumbench.downloads import cache_dir
 
-    return CachedSummarizer(summarizer,
-                            ResponseCache(options.cache_file or cache_dir() / "responses.sqlite"))
+    cache_file = options.output.cache_file or cache_dir() / "responses.sqlite"
+    return CachedSummarizer(summarizer, ResponseCache(cache_file))
 
 
 def run_suite(options: RunOptions) -> RunResult:
@@ -45,30 +45,31 @@ def run_suite(options: RunOptions) -> RunResult:
 
     metrics = options.metric_objects()  # settings are checked before any file is read
     spec = next(m.spec for m in metrics if isinstance(m, Rouge))
+    suite = options.suite
     fields = None
-    if options.article_field or options.reference_field or options.id_field:
+    if suite.article_field or suite.reference_field or suite.id_field:
         from sumbench.suites.tables import DEFAULT, Fields
 
-        fields = Fields(options.article_field or DEFAULT.article,
-                        options.reference_field or DEFAULT.references, options.id_field)
-    examples, used = suites.load_suite(data=options.data, references_dir=options.references,
-                                       limit=options.limit, fields=fields)
-    extra_spec: dict[str, object] = {"limit": options.limit, "command": options.argv}
-    if options.label is not None:  # names the run; decides no score and no cache key
-        extra_spec["label"] = options.label
+        fields = Fields(suite.article_field or DEFAULT.article,
+                        suite.reference_field or DEFAULT.references, suite.id_field)
+    examples, used = suites.load_suite(data=suite.data, references_dir=suite.references,
+                                       limit=suite.limit, fields=fields)
+    extra_spec: dict[str, object] = {"limit": options.suite.limit, "command": options.argv}
+    if options.output.label is not None:  # names the run; decides no score and no cache key
+        extra_spec["label"] = options.output.label
     if used is not None:
         extra_spec["fields"] = used.as_dict()
-    if options.shard is not None:
+    if options.output.shard is not None:
         from sumbench import shards
 
-        examples, extra_spec["shard"] = shards.select(examples, options.shard,
+        examples, extra_spec["shard"] = shards.select(examples, options.output.shard,
                                                       references_digest(examples))
     summarizer = build_summarizer(options, examples)
-    source = str(options.data if options.data is not None else options.references)
-    with reports.console.progress(len(examples), options.quiet,
+    source = str(options.suite.data if options.suite.data is not None else options.suite.references)
+    with reports.console.progress(len(examples), options.output.quiet,
                                   f"{summarizer.name}: summarizing") as advance:
         return evaluate_suite(examples, summarizer, spec, seed=options.seed,
-                              engine=options.rouge_engine,  # type: ignore[arg-type]
+                              engine=options.scoring.rouge_engine,  # type: ignore[arg-type]
                               data_source=source, on_progress=advance,
                               extra_spec=extra_spec, metrics=metrics)
 
@@ -76,17 +77,17 @@ def run_suite(options: RunOptions) -> RunResult:
 def execute_run(options: RunOptions, *, formats: list[str], fail_under: str | None,
                 gate_on: str) -> int:
     """Run, write the run folder and reports; return the exit code."""
-    if options.out is None:
+    if options.output.out is None:
         raise ValueError("execute_run writes a run folder: set RunOptions.out")
     # fail on a typo before any model work
-    gates = parse_gates(fail_under, columns=extra_columns(options.metrics))
+    gates = parse_gates(fail_under, columns=extra_columns(options.scoring.metrics))
     result = run_suite(options)
-    write_run(options.out, result)
+    write_run(options.output.out, result)
     gate_results = check_gates(result, gates, gate_on)  # type: ignore[arg-type]
-    reports.write_reports(options.out, result, formats, gate_results)
-    if not options.quiet:
-        reports.console.print_run(result, options.out, gate_results)
-    return _exit_code(result, gate_results, options.max_failures)
+    reports.write_reports(options.output.out, result, formats, gate_results)
+    if not options.output.quiet:
+        reports.console.print_run(result, options.output.out, gate_results)
+    return _exit_code(result, gate_results, options.output.max_failures)
 
 
 def _exit_code(result: RunResult, gate_results: list, max_failures: int) -> int:
@@ -162,7 +163,7 @@ def execute_meta_eval(human_file: Path, *, out: Path, options: RunOptions, meta_
     assert isinstance(meta_options, metaeval.MetaEvalOptions)
     spec = rouge_spec(options)
     data = metaeval.load_human(human_file)
-    scores = metaeval.metric_scores(data, spec, engine=options.rouge_engine,
+    scores = metaeval.metric_scores(data, spec, engine=options.scoring.rouge_engine,
                                     seed=options.seed, metrics=options.metric_objects())
     tables = metaeval.meta_evaluate(data, scores, meta_options)
     result = {
@@ -170,9 +171,9 @@ def execute_meta_eval(human_file: Path, *, out: Path, options: RunOptions, meta_
         "n_documents": len(data.ids), "n_systems": len(data.systems),
         "systems": list(data.systems), "dimensions": list(data.dimensions),
         "metrics": list(scores), "rouge": spec.as_dict(),
-        "diagnostics": None if data.articles is None or "diagnostics" not in options.metrics
+        "diagnostics": None if data.articles is None or "diagnostics" not in options.scoring.metrics
         else "computed from the articles",
-        "metric_families": list(options.metrics),
+        "metric_families": list(options.scoring.metrics),
         "resample": meta_options.resample, "n_resamples": meta_options.n_resamples,
         "seed": meta_options.seed, "confidence": meta_options.confidence,
         "interval": "percentile bootstrap",

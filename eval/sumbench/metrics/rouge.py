@@ -22,14 +22,15 @@ class Rouge(Metric):
     def from_options(cls, options: Any) -> Rouge:
         if options is None:
             return cls()
-        if options.rouge_impl == "rouge155":
+        scoring = options.scoring
+        if scoring.rouge_impl == "rouge155":
             return cls(RougeSpec(implementation="rouge155",
-                                 rouge155_flags=options.rouge155_flags or "",
-                                 split=options.split))
-        return cls(RougeSpec(rouge_types=options.rouge_type_list, use_stemmer=options.stemmer,
-                             tokenizer=options.tokenizer,  # type: ignore[arg-type]
-                             multi_reference=options.multi_reference,  # type: ignore[arg-type]
-                             split=options.split))
+                                 rouge155_flags=scoring.rouge155_flags or "",
+                                 split=scoring.split))
+        return cls(RougeSpec(rouge_types=scoring.rouge_type_list, use_stemmer=scoring.stemmer,
+                             tokenizer=scoring.tokenizer,  # type: ignore[arg-type]
+                             multi_reference=scoring.multi_reference,  # type: ignore[arg-type]
+                             split=scoring.split))
 
     def columns(self) -> tuple[Column, ...]:
         return tuple(Column(t, STATISTICS, "higher", self.name) for t in self.spec.rouge_types)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sumbench import defaults
-from sumbench.errors import check_at_least
+from sumbench.errors import SettingError, check_at_least
 from sumbench.records import Example, Generation
 from sumbench.summarizers import ResultHook
 from sumbench.text import split_sentences
@@ -42,9 +44,32 @@ class _CopiesText:
         raise NotImplementedError
 
 
+@dataclass(frozen=True)
+class LeadOptions:
+    """The run's options for the lead-k baseline."""
+
+    lead_sentences: int = defaults.LEAD_SENTENCES
+
+    def __post_init__(self) -> None:
+        check_at_least("lead_sentences", self.lead_sentences)
+
+
+@dataclass(frozen=True)
+class PredictionsOptions:
+    """The run's options for summaries made elsewhere: the file that holds them."""
+
+    predictions: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.predictions is None:
+            raise SettingError("predictions", "is needed by the summarizer 'predictions': a "
+                               "JSONL file of id and prediction")
+
+
 class LeadSummarizer(_CopiesText):
     """The first k sentences of the article: the standard extractive baseline."""
 
+    Options = LeadOptions  # what the run's options hold for this summarizer
     name = "lead"
 
     def __init__(self, k: int = defaults.LEAD_SENTENCES) -> None:
@@ -53,7 +78,7 @@ class LeadSummarizer(_CopiesText):
 
     @classmethod
     def from_options(cls, options: RunOptions, examples: Sequence[Example]) -> LeadSummarizer:
-        return cls(options.lead_sentences)
+        return cls(options.settings.lead_sentences)
 
     def copy(self, example: Example) -> Generation:
         text = "\n".join(split_sentences(example.article)[: self.k])
@@ -67,6 +92,7 @@ class LeadSummarizer(_CopiesText):
 class PredictionsSummarizer(_CopiesText):
     """Summaries produced elsewhere, read from a JSONL file of ``id``/``prediction``."""
 
+    Options = PredictionsOptions  # what the run's options hold for this summarizer
     name = "predictions"
 
     def __init__(self, predictions: Mapping[str, str], source: str, source_sha256: str) -> None:
@@ -80,9 +106,10 @@ class PredictionsSummarizer(_CopiesText):
         from sumbench.downloads import sha256_file
         from sumbench.suites.predictions import load_predictions
 
-        assert options.predictions is not None  # RunOptions checks it
-        preds = load_predictions(options.predictions, [ex.id for ex in examples])
-        return cls(preds, str(options.predictions), sha256_file(options.predictions))
+        path = options.settings.predictions
+        assert path is not None  # PredictionsOptions checks it
+        preds = load_predictions(path, [ex.id for ex in examples])
+        return cls(preds, str(path), sha256_file(path))
 
     def copy(self, example: Example) -> Generation:
         text = self.predictions[example.id]

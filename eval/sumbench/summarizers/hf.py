@@ -16,7 +16,7 @@ import json
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -81,6 +81,36 @@ class GenerationSettings:
         check_device("device", self.device)
 
 
+@dataclass(frozen=True)
+class HFOptions:
+    """The run's options for an in-process model: which model, how it may load, and the
+    generation settings (``GenerationSettings``, with the run's seed)."""
+
+    model: str | None = None  # a folder or Hub id; None: the embedded default model
+    revision: str | None = None
+    trust_remote_code: bool = False
+    allow_pickle: bool = False
+    prompt: str | None = None  # None: defaults.PROMPT
+    system_prompt: str | None = None
+    max_new_tokens: int = defaults.MAX_NEW_TOKENS
+    num_beams: int = defaults.NUM_BEAMS
+    max_input_tokens: int | None = None
+    batch_size: int | None = None
+    compile: str = "auto"
+    device: str = "auto"
+    dtype: str = "auto"
+    quantize: str = "none"
+    seed: int = defaults.SEED
+
+    def __post_init__(self) -> None:
+        self.generation()  # every generation setting is checked now, before any work
+
+    def generation(self) -> GenerationSettings:
+        names = {f.name for f in fields(GenerationSettings)}
+        values = {k: v for k, v in asdict(self).items() if k in names}
+        return GenerationSettings(**{**values, "prompt": self.prompt or defaults.PROMPT})
+
+
 def _resolve_device(device: str) -> str:
     import torch
 
@@ -135,6 +165,7 @@ def kv_budget_bytes() -> int:
 class HFSummarizer:
     """A transformers model, loaded lazily on the first batch."""
 
+    Options = HFOptions  # what the run's options hold for this summarizer
     name = "hf"
     runs_model = True
     batch_size: int
@@ -167,16 +198,11 @@ class HFSummarizer:
     def from_options(cls, options: RunOptions, examples: Sequence[Example]) -> HFSummarizer:
         from sumbench.models import resolve_model
 
-        settings = GenerationSettings(
-            max_new_tokens=options.max_new_tokens, num_beams=options.num_beams,
-            max_input_tokens=options.max_input_tokens, batch_size=options.batch_size,
-            compile=options.compile, device=options.device, dtype=options.dtype,
-            quantize=options.quantize, seed=options.seed, prompt=options.prompt or defaults.PROMPT,
-            system_prompt=options.system_prompt)
-        resolved = resolve_model(options.model, trust_remote_code=options.trust_remote_code,
-                                 allow_pickle=options.allow_pickle, revision=options.revision)
-        return cls(resolved, settings, trust_remote_code=options.trust_remote_code,
-                   allow_pickle=options.allow_pickle)
+        own: HFOptions = options.settings
+        resolved = resolve_model(own.model, trust_remote_code=own.trust_remote_code,
+                                 allow_pickle=own.allow_pickle, revision=own.revision)
+        return cls(resolved, own.generation(), trust_remote_code=own.trust_remote_code,
+                   allow_pickle=own.allow_pickle)
 
     def timings(self) -> dict[str, float]:
         return {"model_load_s": round(self.load_seconds, 3)}

@@ -64,27 +64,35 @@ class APISettings:
     """What is sent and how: the request body fields decide the output and key the cache;
     the client fields (URLs, key, concurrency, timeouts) do not."""
 
-    model: str
-    base_urls: tuple[str, ...]
+    model: str | None = None  # the name the server lists at /v1/models (needed)
+    base_url: tuple[str, ...] = ()  # the server's API root; several: replicas (needed)
     endpoint: str = "chat"
-    prompt: str = defaults.PROMPT
+    prompt: str | None = None  # None: defaults.PROMPT
     system_prompt: str | None = None
     max_new_tokens: int = defaults.MAX_NEW_TOKENS
     seed: int = defaults.SEED
-    extra_body: dict[str, Any] = field(default_factory=dict)
+    extra_body: dict[str, Any] | None = None  # merged into each request body
     api_key_env: str = defaults.API_KEY_ENV
     concurrency: int = defaults.API_CONCURRENCY
-    timeout_s: float = defaults.API_TIMEOUT_S
+    timeout: float = defaults.API_TIMEOUT_S  # seconds per attempt without a reply byte
     max_retries: int = defaults.API_MAX_RETRIES
 
     def __post_init__(self) -> None:
+        if isinstance(self.base_url, str):  # a Python caller's single URL
+            object.__setattr__(self, "base_url", (self.base_url,))
+        elif not isinstance(self.base_url, tuple):
+            object.__setattr__(self, "base_url", tuple(self.base_url))
+        if self.prompt is None:
+            object.__setattr__(self, "prompt", defaults.PROMPT)
+        if self.extra_body is None:
+            object.__setattr__(self, "extra_body", {})
         if not self.model:
             raise SettingError("model", "is needed by the summarizer 'api': the model name "
                                "as the server lists it at /v1/models")
-        if not self.base_urls:
+        if not self.base_url:
             raise SettingError("base_url", "is needed by the summarizer 'api', e.g. "
                                "http://127.0.0.1:8000/v1")
-        for url in self.base_urls:
+        for url in self.base_url:
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise SettingError("base_url", f"must be an http(s) URL such as "
@@ -97,8 +105,8 @@ class APISettings:
         for name in ("max_new_tokens", "concurrency"):
             check_at_least(name, getattr(self, name))
         check_at_least("max_retries", self.max_retries, 0)
-        if not self.timeout_s > 0:
-            raise SettingError("timeout", f"must be more than 0 seconds; got {self.timeout_s}")
+        if not self.timeout > 0:
+            raise SettingError("timeout", f"must be more than 0 seconds; got {self.timeout}")
         reserved = {"model", "messages", "prompt"} & set(self.extra_body)
         if reserved:
             raise SettingError("extra_body", f"may not set {sorted(reserved)}: sumbench "
@@ -135,6 +143,7 @@ class _Stats:
 class APISummarizer:
     """Summaries from a served model; see the module docstring."""
 
+    Options = APISettings  # what the run's options hold for this summarizer
     name = "api"
     runs_model = True
     batch_size: int | None = None  # one queue over the whole run, not chunks
@@ -149,13 +158,7 @@ class APISummarizer:
 
     @classmethod
     def from_options(cls, options: RunOptions, examples: Sequence[Example]) -> APISummarizer:
-        return cls(APISettings(  # RunOptions refused the in-process-only settings
-            model=options.model or "", base_urls=tuple(options.base_url),
-            endpoint=options.endpoint, prompt=options.prompt or defaults.PROMPT,
-            system_prompt=options.system_prompt, max_new_tokens=options.max_new_tokens,
-            seed=options.seed, extra_body=dict(options.extra_body or {}),
-            api_key_env=options.api_key_env, concurrency=options.concurrency,
-            timeout_s=options.timeout, max_retries=options.max_retries))
+        return cls(options.settings)
 
     # -- identity -------------------------------------------------------------------
     def fingerprint(self) -> str:
@@ -180,8 +183,8 @@ class APISummarizer:
         st, s = self._stats, self.settings
         lat = sorted(st.latencies)
         return {"requests": {
-            "servers": [public_url(u) for u in s.base_urls],
-            "concurrency": s.concurrency, "timeout_s": s.timeout_s,
+            "servers": [public_url(u) for u in s.base_url],
+            "concurrency": s.concurrency, "timeout_s": s.timeout,
             "max_retries": s.max_retries, "requests": st.attempts,
             "requests_per_s": round(st.attempts / st.seconds, 3) if st.seconds else None,
             "latency_p50_s": _percentile(lat, 0.50), "latency_p95_s": _percentile(lat, 0.95),
@@ -194,8 +197,8 @@ class APISummarizer:
     # -- readiness --------------------------------------------------------------------
     def check_ready(self) -> None:
         """Each server answers /models and lists the model; else one clear line."""
-        for url in self.settings.base_urls:
-            connection = Connection(url, self.settings.timeout_s)
+        for url in self.settings.base_url:
+            connection = Connection(url, self.settings.timeout)
             try:
                 status, _, body = connection.request("GET", "/models", None,
                                                            self._headers())
@@ -291,9 +294,9 @@ class APISummarizer:
         while True:
             if not resend:
                 counted += 1
-                url = s.base_urls[(worker + counted - 1) % len(s.base_urls)]
+                url = s.base_url[(worker + counted - 1) % len(s.base_url)]
             sent += 1
-            connection = connections.get(url) or Connection(url, s.timeout_s)
+            connection = connections.get(url) or Connection(url, s.timeout)
             connections[url] = connection
             entry: dict[str, Any] = {"attempt": sent, "server": public_url(url),
                                      "start": round(time.time(), 3)}
