@@ -16,23 +16,20 @@ import json
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sumbench import defaults
 from sumbench.errors import (
     ModelError,
     SettingError,
-    check_at_least,
-    check_choice,
-    check_device,
 )
 from sumbench.models import ResolvedModel, quiet_libraries
 from sumbench.records import Example, Generation
 from sumbench.summarizers import ResultHook
 from sumbench.summarizers.cleanup import CLEANUP_VERSION, clean_prediction
-from sumbench.summarizers.prompting import chat_messages, check_prompt, user_text
+from sumbench.summarizers.hf_settings import GenerationSettings, HFOptions
+from sumbench.summarizers.prompting import chat_messages, user_text
 
 if TYPE_CHECKING:
     from sumbench.options import RunOptions
@@ -53,62 +50,6 @@ CUDA_BATCH_SIZE = 512
 CPU_KV_BUDGET_BYTES = 4 * 1024**3  # and at most a quarter of the machine's memory
 CGROUP_MEMORY_LIMITS = ("/sys/fs/cgroup/memory.max",  # v2; v1 below
                         "/sys/fs/cgroup/memory/memory.limit_in_bytes")
-
-
-@dataclass(frozen=True)
-class GenerationSettings:
-    """Everything that shapes the model's output; all of it is saved with the results."""
-
-    max_new_tokens: int = defaults.MAX_NEW_TOKENS
-    num_beams: int = defaults.NUM_BEAMS
-    max_input_tokens: int | None = None  # article tokens kept; None: what fits the context
-    batch_size: int | None = None  # None: CPU_BATCH_SIZE or CUDA_BATCH_SIZE
-    compile: str = "auto"  # CUDA only: static KV cache + torch.compile; see COMPILE_MIN_DOCS
-    device: str = "auto"
-    dtype: str = "auto"
-    quantize: str = "none"  # int8: dynamic int8 matmuls on CPU; see _quantize
-    seed: int = defaults.SEED
-    prompt: str = defaults.PROMPT
-    system_prompt: str | None = None
-
-    def __post_init__(self) -> None:
-        check_prompt(self.prompt)
-        for name in ("max_new_tokens", "num_beams", "batch_size", "max_input_tokens"):
-            check_at_least(name, getattr(self, name))
-        check_choice("compile", self.compile, defaults.COMPILE_MODES)
-        check_choice("dtype", self.dtype, defaults.DTYPES)
-        check_choice("quantize", self.quantize, defaults.QUANTIZE_MODES)
-        check_device("device", self.device)
-
-
-@dataclass(frozen=True)
-class HFOptions:
-    """The run's options for an in-process model: which model, how it may load, and the
-    generation settings (``GenerationSettings``, with the run's seed)."""
-
-    model: str | None = None  # a folder or Hub id; None: the embedded default model
-    revision: str | None = None
-    trust_remote_code: bool = False
-    allow_pickle: bool = False
-    prompt: str | None = None  # None: defaults.PROMPT
-    system_prompt: str | None = None
-    max_new_tokens: int = defaults.MAX_NEW_TOKENS
-    num_beams: int = defaults.NUM_BEAMS
-    max_input_tokens: int | None = None
-    batch_size: int | None = None
-    compile: str = "auto"
-    device: str = "auto"
-    dtype: str = "auto"
-    quantize: str = "none"
-    seed: int = defaults.SEED
-
-    def __post_init__(self) -> None:
-        self.generation()  # every generation setting is checked now, before any work
-
-    def generation(self) -> GenerationSettings:
-        names = {f.name for f in fields(GenerationSettings)}
-        values = {k: v for k, v in asdict(self).items() if k in names}
-        return GenerationSettings(**{**values, "prompt": self.prompt or defaults.PROMPT})
 
 
 def _resolve_device(device: str) -> str:
