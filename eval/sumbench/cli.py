@@ -158,8 +158,7 @@ def merge(
     gate_on: o.GateOn = "mean",
     max_failures: o.MaxFailures = 0,
 ) -> None:
-    """Join the shards of one suite (`run --shard I/N`) into one run folder, as if the
-    suite had run on one machine."""
+    """Join the shards of one suite (`run --shard I/N`) into one run folder."""
 
     def action() -> int:
         from sumbench.pipeline import execute_merge
@@ -244,8 +243,7 @@ def history(
     fail_on_regression: Annotated[bool, typer.Option(
         help="Exit 1 when the latest pair of any series regressed (for CI).")] = False,
 ) -> None:
-    """Results over time: group runs into comparable series, test each consecutive pair
-    as `compare` does, chart every metric."""
+    """Results over time: comparable series, each consecutive pair tested, charts."""
 
     def action() -> int:
         from sumbench.pipeline import execute_history
@@ -281,8 +279,9 @@ def meta_eval(
     report: Annotated[str, typer.Option(help="json,md,html")] = "json,md,html",
     quiet: Annotated[bool, typer.Option(help="No table.")] = False,
 ) -> None:
-    """Which metric tracks human judgment: Kendall, Spearman and Pearson of every metric's
-    scores with every human dimension, at system and summary level."""
+    """Which metric tracks human judgment (Kendall, Spearman, Pearson; system and summary).
+
+    Every metric's scores against every human dimension, with bootstrap intervals."""
 
     def action() -> int:
         from sumbench.errors import SettingError
