@@ -1,9 +1,15 @@
 """Which score columns a report shows as a precision/recall/F1 row (ROUGE's), and which as
-one row per statistic (every other metric's), so no renderer names a metric."""
+one row per statistic (every other metric's), so no renderer names a metric; and how an
+interval or a paired delta is written in text reports."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sumbench.records import Interval, RunResult
+
+if TYPE_CHECKING:
+    from sumbench.stats import PairedResult
 
 PRF = ("precision", "recall", "fmeasure")
 
@@ -22,4 +28,10 @@ def other_columns(result: RunResult) -> list[tuple[str, str, Interval]]:
 
 
 def shown(interval: Interval) -> str:
+    """A mean and its interval: ``0.3286 [0.2623, 0.4302]``."""
     return f"{interval.mean:.4f} [{interval.low:.4f}, {interval.high:.4f}]"
+
+
+def shown_delta(delta: PairedResult) -> str:
+    """A paired mean delta and its interval, signed: ``-0.0837 [-0.1382, -0.0298]``."""
+    return f"{delta.mean_delta:+.4f} [{delta.low:+.4f}, {delta.high:+.4f}]"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sumbench.gates import GateResult
 from sumbench.records import RunResult
-from sumbench.reports.columns import PRF, other_columns, prf_columns, shown
+from sumbench.reports.columns import PRF, other_columns, prf_columns, shown, shown_delta
 
 if TYPE_CHECKING:
     from sumbench.compare import Comparison
@@ -95,7 +95,7 @@ def print_run(result: RunResult, run_dir: Path, gates: list[GateResult]) -> None
         diag.add_column("measure", no_wrap=True)
         diag.add_column("mean [95% CI]", justify="right", no_wrap=True)
         for name, iv in result.diagnostics.items():
-            diag.add_row(name, f"{iv.mean:.4f} [{iv.low:.4f}, {iv.high:.4f}]")
+            diag.add_row(name, shown(iv))
         console.print(diag)
         flags = ", ".join(f"{flag} {len(ids)}" for flag, ids in result.flagged.items() if ids)
         console.print(f"flags: {flags or 'none'}", markup=False)
@@ -120,7 +120,7 @@ def print_comparison(comparison: Comparison, written: list[Path]) -> None:
         table.add_column(column, justify="left" if column in ("metric", "verdict") else "right")
     for m in comparison.metrics:
         table.add_row(m.metric, f"{m.base_mean:.4f}", f"{m.new_mean:.4f}",
-                      f"{m.delta.mean_delta:+.4f} [{m.delta.low:+.4f}, {m.delta.high:+.4f}]",
+                      shown_delta(m.delta),
                       f"{m.delta.p_value:.4f}", m.verdict)
     console.print(table)
     for note in comparison.notes:
@@ -145,7 +145,7 @@ def print_history(history: History, written: list[Path]) -> None:
     for c in history.changes:
         d = c.delta
         table.add_row(c.metric, escape(labels[c.from_path]), escape(labels[c.to_path]),
-                      f"{d.mean_delta:+.4f} [{d.low:+.4f}, {d.high:+.4f}]",
+                      shown_delta(d),
                       f"{d.p_value:.4f}", c.verdict)
     console.print(table)
     if history.regressed:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sumbench.reports.columns import shown, shown_delta
 from sumbench.reports.markdown import cell
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def markdown(h: History) -> str:
              "| # | run | commit | date | series | " + " | ".join(h.metrics) + " |",
              "| ---: | --- | --- | --- | ---: | " + " | ".join("---:" for _ in h.metrics) + " |"]
     for n, run in enumerate(h.runs, 1):
-        values = [f"{iv.mean:.4f} [{iv.low:.4f}, {iv.high:.4f}]" if iv else "-"
+        values = [shown(iv) if iv else "-"
                   for iv in (run.metrics.get(m) for m in h.metrics)]
         lines.append(f"| {n} | {cell(run.label)} | {cell(run.commit[:8]) if run.commit else '-'}"
                      f" | {cell(_date(run)) or '-'} | {run.series} | " + " | ".join(values)
@@ -50,7 +51,7 @@ def markdown(h: History) -> str:
         for c in h.changes:
             d = c.delta
             lines.append(f"| {c.metric} | {cell(labels[c.from_path])} | {cell(labels[c.to_path])}"
-                         f" | {d.mean_delta:+.4f} [{d.low:+.4f}, {d.high:+.4f}] | "
+                         f" | {shown_delta(d)} | "
                          f"{d.p_value:.4f} | {ICONS.get(c.verdict, '⚪')} {c.verdict} |")
     else:
         lines += ["", "No significant change between consecutive comparable runs."]

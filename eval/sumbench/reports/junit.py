@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from sumbench.gates import GateResult
 from sumbench.records import RunResult, Score, Values
+from sumbench.reports.columns import shown_delta
 
 if TYPE_CHECKING:
     from sumbench.compare import Comparison
@@ -93,7 +94,7 @@ def comparison_junit(comparison: Comparison) -> str:
     for m in comparison.metrics:
         d = m.delta
         text = (f"{m.metric}: base {m.base_mean:.4f}, new {m.new_mean:.4f}, delta "
-                f"{d.mean_delta:+.4f} [{d.low:+.4f}, {d.high:+.4f}], p={d.p_value:.4f}: "
+                f"{shown_delta(d)}, p={d.p_value:.4f}: "
                 f"{m.verdict}")
         _case(suite, "sumbench.compare", m.metric, text,
               text if m.verdict == "regressed" else None)

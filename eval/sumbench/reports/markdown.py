@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sumbench.gates import GateResult
 from sumbench.records import RunResult
-from sumbench.reports.columns import PRF, other_columns, prf_columns, shown
+from sumbench.reports.columns import PRF, other_columns, prf_columns, shown, shown_delta
 
 if TYPE_CHECKING:
     from sumbench.compare import Comparison
@@ -92,14 +92,14 @@ def diagnostics_lines(result: RunResult) -> list[str]:
     if not result.diagnostics:
         return []
     lines = ["", "| diagnostic | mean [95% CI] |", "| --- | ---: |"]
-    lines += [f"| {name} | {iv.mean:.4f} [{iv.low:.4f}, {iv.high:.4f}] |"
+    lines += [f"| {name} | {shown(iv)} |"
               for name, iv in result.diagnostics.items()]
     flagged = {flag: ids for flag, ids in result.flagged.items() if ids}
     if flagged:
         lines += ["", "| flag | documents | ids |", "| --- | ---: | --- |"]
         for flag, ids in flagged.items():
-            shown = ", ".join(ids[:10]) + (" ..." if len(ids) > 10 else "")
-            lines.append(f"| {flag} | {len(ids)} | {cell(shown, 600)} |")
+            listed = ", ".join(ids[:10]) + (" ..." if len(ids) > 10 else "")
+            lines.append(f"| {flag} | {len(ids)} | {cell(listed, 600)} |")
     return lines
 
 
@@ -110,18 +110,20 @@ def _primary(result: RunResult) -> str | None:
     return next(iter(result.scores), None)
 
 
+VERDICT_ICONS = {"improved": "🟢", "regressed": "🔴"}  # compare's verdicts; others: ⚪
+
+
 def comparison_summary(comparison: Comparison) -> str:
     c = comparison
     lines = [f"## sumbench compare: {cell(c.new_label)} vs {cell(c.base_label)} "
              f"({c.n_documents} paired documents)", "",
              "| metric | base | new | delta [95% CI] | p-value | verdict |",
              "| --- | ---: | ---: | ---: | ---: | --- |"]
-    icons = {"improved": "🟢", "regressed": "🔴"}
     for m in c.metrics:
         d = m.delta
-        lines.append(f"| {m.metric} | {m.base_mean:.4f} | {m.new_mean:.4f} | {d.mean_delta:+.4f} "
-                     f"[{d.low:+.4f}, {d.high:+.4f}] | {d.p_value:.4f} | "
-                     f"{icons.get(m.verdict, '⚪')} {m.verdict} |")
+        lines.append(f"| {m.metric} | {m.base_mean:.4f} | {m.new_mean:.4f} | {shown_delta(d)} | "
+                     f"{d.p_value:.4f} | "
+                     f"{VERDICT_ICONS.get(m.verdict, '⚪')} {m.verdict} |")
     lines += ["", f"Paired sign-flip permutation test, alpha {c.alpha}; tolerated drop "
               f"{c.max_drop}. Interval: paired bootstrap of the mean per-document delta.",
               f"Signatures: base {code(c.signatures[0])}; new {code(c.signatures[1])}"]

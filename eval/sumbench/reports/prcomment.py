@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sumbench.reports.markdown import cell
+from sumbench.reports.columns import shown_delta
+from sumbench.reports.markdown import VERDICT_ICONS, cell
 
 if TYPE_CHECKING:
     from sumbench.compare import Comparison
@@ -19,7 +20,6 @@ MARKER = "<!-- sumbench-pr -->"
 LIMIT = 65_000
 MAX_ROWS = 25  # largest drops and differing settings listed at most
 EXCERPT = 160  # characters of a prediction shown
-ICONS = {"improved": "🟢", "regressed": "🔴"}
 
 
 def pr_comment(comparison: Comparison, limit: int = LIMIT) -> str:
@@ -35,8 +35,8 @@ def pr_comment(comparison: Comparison, limit: int = LIMIT) -> str:
     for m in c.metrics:
         d = m.delta
         lines.append(f"| {m.metric} | {m.base_mean:.4f} | {m.new_mean:.4f} | "
-                     f"{d.mean_delta:+.4f} [{d.low:+.4f}, {d.high:+.4f}] | {d.p_value:.4f} | "
-                     f"{ICONS.get(m.verdict, '⚪')} {m.verdict} |")
+                     f"{shown_delta(d)} | {d.p_value:.4f} | "
+                     f"{VERDICT_ICONS.get(m.verdict, '⚪')} {m.verdict} |")
     base_sig, new_sig = c.signatures
     lines += ["", f"Signature: `{cell(new_sig, 600)}`" if base_sig == new_sig else
               f"Signatures: base `{cell(base_sig, 600)}`; new `{cell(new_sig, 600)}`"]
