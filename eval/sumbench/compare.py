@@ -15,7 +15,7 @@ settings may differ, that is the point; every other spec difference is shown.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -258,11 +258,18 @@ def _score_columns(name: str, stat: str, base: RunResult, new: RunResult,
     """A score column, paired over the documents where both runs define it."""
     if name not in base.scores or name not in new.scores:
         raise SettingError("metrics", f"names {name}, which was not computed in both runs")
-    both = [(getattr(b.scores[name], stat), getattr(n.scores[name], stat)) for b, n in pairs
-            if name in b.scores and name in n.scores]
-    both = [(x, y) for x, y in both if x is not None and y is not None]
+    return _defined_in_both(
+        ((getattr(b.scores[name], stat), getattr(n.scores[name], stat)) for b, n in pairs
+         if name in b.scores and name in n.scores), f"{name}.{stat}")
+
+
+def _defined_in_both(values: Iterable[tuple[float | None, float | None]], label: str
+                     ) -> tuple[list[float], list[float]]:
+    """The (base, new) values where neither is missing, as two columns; a SettingError
+    names ``label`` when no shared document defines it."""
+    both = [(x, y) for x, y in values if x is not None and y is not None]
     if not both:
-        raise SettingError("metrics", f"names {name}.{stat}, which neither run defines on a "
+        raise SettingError("metrics", f"names {label}, which neither run defines on a "
                            "shared document")
     return [x for x, _ in both], [y for _, y in both]
 
@@ -301,13 +308,8 @@ def _diagnostic_columns(name: str, base: RunResult, new: RunResult,
     if versions[0] != versions[1]:
         raise IncomparableRunsError(f"the diagnostics differ in definition ({versions[0]} vs "
                                     f"{versions[1]}): {name} cannot be compared")
-    both = [(b.diagnostics.get(name), n.diagnostics.get(name)) for b, n in pairs
-            if b.diagnostics and n.diagnostics]
-    both = [(x, y) for x, y in both if x is not None and y is not None]
-    if not both:
-        raise SettingError("metrics", f"names {name}, which neither run defines on a shared "
-                           "document")
-    return [x for x, _ in both], [y for _, y in both]
+    return _defined_in_both(((b.diagnostics.get(name), n.diagnostics.get(name))
+                             for b, n in pairs if b.diagnostics and n.diagnostics), name)
 
 
 def _label(run: RunResult, folder: str) -> str:
