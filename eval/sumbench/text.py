@@ -177,15 +177,12 @@ def segment(text: str) -> list[str]:
     """
     if not text:
         return []
-    if _PLACEHOLDER.search(text):
-        masked = _PLACEHOLDER.sub(_MASK, text)
-        spans = _spans(_processor()(masked).process(), masked)
-        sentences = [text[start:end].strip() for start, end in spans if text[start:end].strip()]
-        note = MASKED
-    else:
-        sentences = [s.strip() for s in _map_onto(_processor()(text).process(), text)
-                     if s.strip()]
-        note = None
+    # pysbd splits a copy with its placeholder characters masked one for one (the text
+    # itself where it holds none), and the text is cut where the copy was
+    masked = _PLACEHOLDER.sub(_MASK, text) if _PLACEHOLDER.search(text) else text
+    note = MASKED if masked is not text else None
+    spans = _spans(_processor()(masked).process(), masked)
+    sentences = [text[start:end].strip() for start, end in spans if text[start:end].strip()]
     if not _keeps_every_character(text, sentences):
         sentences, note = ([text.strip()] if text.strip() else []), UNSPLIT
     if note is not None:
@@ -219,14 +216,10 @@ def split_note(text: str, split: str = "auto") -> str | None:
     return _NOTES.get(text)
 
 
-def _map_onto(sentences: list[str], text: str) -> list[str]:
-    """pysbd's sentences_with_char_spans without regexes (``_spans``), as text."""
-    return [text[start:end] for start, end in _spans(sentences, text)]
-
-
 def _spans(sentences: list[str], text: str) -> list[tuple[int, int]]:
-    """Each sentence's first occurrence (with the whitespace after it) that ends past the
-    previous one, as (start, end) offsets into ``text``."""
+    """pysbd's sentences_with_char_spans without regexes: each sentence's first
+    occurrence (with the whitespace after it) that ends past the previous one, as
+    (start, end) offsets into ``text``."""
     out, prior = [], 0
     for sentence in sentences:
         position = 0
