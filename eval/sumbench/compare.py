@@ -22,7 +22,7 @@ from typing import Any
 from sumbench import defaults
 from sumbench.diagnostics import MEASURES
 from sumbench.errors import IncomparableRunsError, SettingError
-from sumbench.gates import NO_COLUMNS, STAT_ALIASES, is_rouge_type, parse_metric
+from sumbench.gates import NO_COLUMNS, column_statistic, is_rouge_type, parse_metric
 from sumbench.metrics import Column, recorded_columns
 from sumbench.records import DocumentResult, RunResult
 from sumbench.signature import Signature
@@ -130,15 +130,11 @@ def parse_metrics(text: str, columns: Mapping[str, Column] = NO_COLUMNS
     ("name", "mean"); another metric's column (``columns``) as (name, its statistic)."""
     metrics = []
     for part in (m.strip() for m in text.split(",") if m.strip()):
-        name, _, statistic = part.partition(".")
+        name = part.partition(".")[0]
         if part in MEASURES:
             metrics.append((part, "mean"))
         elif name in columns and not is_rouge_type(name):
-            statistic = STAT_ALIASES.get(statistic, statistic) or columns[name].main
-            if statistic not in columns[name].statistics:
-                raise SettingError("metrics", f"cannot read {part!r}: {name} reports "
-                                   f"{', '.join(columns[name].statistics)}")
-            metrics.append((name, statistic))
+            metrics.append((name, column_statistic(columns[name], part, "metrics")))
         else:
             metrics.append(parse_metric(part, "metrics"))
     if not metrics:

@@ -154,11 +154,19 @@ def _column_gate(name: str, op: str, bound: float, columns: Mapping[str, Column]
     column_name, _, statistic = name.partition(".")
     column = (columns or {}).get(column_name)
     if column is not None:
-        statistic = STAT_ALIASES.get(statistic, statistic) or column.main
-        if statistic not in column.statistics:
-            raise SettingError(setting_name, f"cannot read {name!r}: {column_name} reports "
-                               f"{', '.join(column.statistics)}")
+        statistic = column_statistic(column, name, setting_name)
     return Gate(column_name, statistic or "", bound, op)
+
+
+def column_statistic(column: Column, text: str, setting_name: str) -> str:
+    """The statistic ``NAME[.STAT]`` names of another metric's column: its main one when
+    bare; SettingError when the column does not report it."""
+    statistic = text.strip().partition(".")[2]
+    statistic = STAT_ALIASES.get(statistic, statistic) or column.main
+    if statistic not in column.statistics:
+        raise SettingError(setting_name, f"cannot read {text.strip()!r}: {column.name} reports "
+                           f"{', '.join(column.statistics)}")
+    return statistic
 
 
 def check_gates(result: RunResult, gates: list[Gate], gate_on: GateOn = "mean"
