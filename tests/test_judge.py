@@ -1,0 +1,177 @@
+"""The LLM judge (metrics/judge.py): its arithmetic by hand, a scripted OpenAI-compatible
+judge on 127.0.0.1 (logprobs, text, no number, retries, a call that always fails, the
+cache and the rerun), criteria files, and the in-process path against transformers
+called directly on the recorded messages."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from sumbench.errors import InputError, SettingError
+from sumbench.metrics import judge_criteria as jc
+from sumbench.metrics import judge_scoring as js
+from sumbench.metrics.judge import Judge, JudgeOptions
+
+from .openai_stub import StubServer
+
+LN = math.log
+# " 4" and "4" are both 4 (0.3 + 0.2), "3" is 0.1; "The" and "9" (outside 1-5) do not count
+SPLIT = {"content": "4", "top": [[" 4", LN(0.3)], ["The", LN(0.25)], ["4", LN(0.2)],
+                                 ["3", LN(0.1)], ["9", LN(0.05)], [" 45", LN(0.04)]]}
+SPLIT_SCORE = (4 * 0.5 + 3 * 0.1) / 0.6  # 3.8333...
+
+
+def reply(content: str, top: list | None = None) -> str:
+    return json.dumps({"content": content, **({"top": top} if top is not None else {})})
+
+
+# -- the arithmetic ------------------------------------------------------------------------
+def test_the_distribution_sums_split_tokens_and_ignores_the_rest():
+    dist = js.from_top_logprobs([{"token": t, "logprob": lp} for t, lp in SPLIT["top"]],
+                                (1, 5))
+    assert dist == pytest.approx({1: 0.0, 2: 0.0, 3: 1 / 6, 4: 5 / 6, 5: 0.0})
+    assert js.expected(dist) == pytest.approx(SPLIT_SCORE) == pytest.approx(23 / 6)
+    assert js.from_top_logprobs([{"token": "The", "logprob": -0.1}], (1, 5)) is None
+    assert js.from_top_logprobs([], (1, 5)) is None
+
+
+def test_the_first_integer_of_the_scale_is_the_rating():
+    assert js.first_integer("4", (1, 5)) == 4
+    assert js.first_integer("Score: 10. I'd say 3/5", (1, 5)) == 3  # 10 is off the scale
+    assert js.first_integer("**2** out of 5", (1, 5)) == 2
+    assert js.first_integer("4.5 maybe 5", (1, 5)) == 5  # 4.5 is no integer
+    assert js.first_integer("Rated 4.", (1, 5)) == 4
+    assert js.first_integer("Good summary.", (1, 5)) is None
+    assert js.first_integer("0", (0, 10)) == 0
+    assert js.scale_integer(" 4 ", (1, 5)) == 4
+    assert js.scale_integer("٤", (1, 5)) is None  # only ASCII digits
+    assert js.from_ratings([3, 4, 5, 4], (1, 5)) == {1: 0, 2: 0, 3: 0.25, 4: 0.5, 5: 0.25}
+
+
+# -- criteria ------------------------------------------------------------------------------
+def test_fluency_does_not_see_the_article_and_the_others_do():
+    for criterion in jc.BUILTIN.values():
+        text = jc.messages(criterion, "THE ARTICLE", "THE SUMMARY")[0]["content"]
+        assert "THE SUMMARY" in text and "from 1 to 5" in text
+        assert ("THE ARTICLE" in text) == (criterion.name != "fluency")
+
+
+def test_criteria_files_toml_and_json(tmp_path: Path):
+    toml = tmp_path / "c.toml"
+    toml.write_text('[[criteria]]\nname = "tone"\ndescription = "Neutral tone."\n'
+                    'steps = ["Read it.", "Rate it."]\nscale = [0, 10]\narticle = false\n')
+    options = JudgeOptions(judge_criteria="tone,fluency", judge_criteria_file=toml)
+    judge = Judge(options)
+    assert [c.name for c in judge.columns()] == ["judge_tone", "judge_fluency"]
+    assert judge.criteria[0].scale == (0, 10)
+    assert judge.criteria_digest().startswith("h")  # not only the built-in texts
+    as_json = tmp_path / "c.json"
+    as_json.write_text(json.dumps({"criteria": [{"name": "tone", "description": "d",
+                                                 "steps": "one step"}]}))
+    assert Judge(JudgeOptions(judge_criteria_file=as_json)).criteria[0].steps == ("one step",)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{"name": "x", "description": "d", "steps": "s",
+                                "scale": [5, 1]}]))
+    with pytest.raises(InputError, match=r"bad\.json, criterion 1: x: 'scale'"):
+        JudgeOptions(judge_criteria_file=bad)
+    with pytest.raises(SettingError, match="judge_criteria"):
+        JudgeOptions(judge_criteria="consistency,fluffiness")
+    with pytest.raises(SettingError, match="judge_samples"):
+        JudgeOptions(judge_samples=3)  # in process: no sampling
+    with pytest.raises(SettingError, match="judge_model"):
+        JudgeOptions(judge_base_url=("http://127.0.0.1:1/v1",))
+
+
+def test_the_signature_names_model_mode_and_criteria():
+    judge = Judge(JudgeOptions(judge_criteria="consistency"))
+    assert judge.signature() == "judge-smollm2-135m-instruct-logits-v1"
+    served = Judge(JudgeOptions(judge_criteria="consistency", judge_model="org/m:7b",
+                                judge_base_url=("http://127.0.0.1:1/v1",), judge_samples=5,
+                                judge_temperature=0.7))
+    assert served.signature() == "judge-org/m_7b-samples5-t0.7-v1"
+
+
+# -- a served judge ------------------------------------------------------------------------
+SCRIPTS = {
+    "split": [json.dumps(SPLIT)],
+    "text": [reply("Score: 2 out of 5")],  # no logprobs: the text's first integer
+    "nonum": [reply("This summary is good.")],  # no integer: a failure, never a 0
+    "flaky": ["429:0", "503", reply("5", [["5", LN(0.9)], ["4", LN(0.1)]])],
+    "down": ["500"],  # every attempt
+}
+
+
+def served_judge(url: str, cache: Path, **more) -> Judge:
+    options = JudgeOptions(judge_criteria="consistency", judge_model="stub-model",
+                           judge_base_url=(url,), judge_max_retries=2, **more)
+    judge = Judge(options, cache_file=cache)
+    judge.document_ids = list(SCRIPTS)
+    return judge
+
+
+def score(judge: Judge) -> list[float | None]:
+    rows = judge.score(predictions=[f"[[{m}]] a summary" for m in SCRIPTS],
+                       references=[["r"]] * len(SCRIPTS), articles=["An article."] * 5)
+    return [row["judge_consistency"]["value"] for row in rows]
+
+
+def test_a_served_judge_scores_by_hand_retries_and_resends_only_failures(
+        tmp_path: Path, monkeypatch):
+    from sumbench import connection
+
+    monkeypatch.setattr(connection, "BACKOFF_BASE_S", 0.01)  # the waits are not under test
+    cache = tmp_path / "cache.sqlite"
+    with StubServer(scripts=SCRIPTS) as server:
+        judge = served_judge(server.url, cache)
+        values = score(judge)
+        assert values[0] == pytest.approx(SPLIT_SCORE)
+        assert values[1] == 2.0
+        assert values[2] is None
+        assert values[3] == pytest.approx(5 * 0.9 + 4 * 0.1)
+        assert values[4] is None
+        assert dict(server.requests) == {"split": 1, "text": 1, "nonum": 1, "flaky": 3,
+                                         "down": 3}
+        body = next(b for b in server.bodies if "[[split]]" in b["messages"][0]["content"])
+        assert (body["temperature"], body["logprobs"], body["top_logprobs"]) == (0, True, 20)
+        assert body["messages"][0]["content"].count("[[") == 1
+        failures = judge.failures()
+        assert sorted(failures) == [2, 4]
+        assert "no integer from 1 to 5: 'This summary is good.'" in failures[2]
+        assert "HTTP 500" in failures[4] and "after 3 attempts" in failures[4]
+        records = judge.records()
+        assert [r["id"] for r in records] == list(SCRIPTS)
+        assert [r["mode"] for r in records] == ["logprobs", "text", None, "logprobs", None]
+        assert [r["attempts"] for r in records] == [1, 1, 1, 3, 3]
+        assert records[0]["distribution"] == pytest.approx(
+            {"1": 0, "2": 0, "3": 1 / 6, "4": 5 / 6, "5": 0})
+        assert records[1]["distribution"] == {"1": 0, "2": 1, "3": 0, "4": 0, "5": 0}
+        assert records[0]["messages"] == body["messages"]
+        assert judge.counts() == {"calls": 5, "cached": 0, "failed": 2,
+                                  "modes": {"logprobs": 2, "text": 1}}
+        timings = judge.timings()
+        assert timings["requests"] == 9 and timings["errors_by_class"] == {
+            "http_429": 1, "http_500": 3, "http_503": 1}
+
+        again = served_judge(server.url, cache)
+        assert score(again) == values  # the same numbers, from the cache
+        # only the two failures were sent again: nothing failed was cached
+        assert dict(server.requests) == {"split": 1, "text": 1, "nonum": 2, "flaky": 3,
+                                         "down": 6}
+        assert [r["cached"] for r in again.records()] == [True, True, False, True, False]
+
+
+def test_samples_are_averaged_at_the_sampling_temperature(tmp_path: Path):
+    scripts = {"s": [reply("3"), reply("I give it 4."), reply("5")]}
+    with StubServer(scripts=scripts) as server:
+        judge = Judge(JudgeOptions(judge_criteria="fluency", judge_model="stub-model",
+                                   judge_base_url=(server.url,), judge_samples=3,
+                                   judge_temperature=0.7), cache_file=None, seed=7)
+        rows = judge.score(predictions=["[[s]] x"], references=[["r"]], articles=["a"])
+        assert rows[0]["judge_fluency"]["value"] == pytest.approx((3 + 4 + 5) / 3)
+        assert [(b["temperature"], b["seed"], "logprobs" in b) for b in server.bodies] == \
+            [(0.7, 7, False), (0.7, 8, False), (0.7, 9, False)]
+        assert judge.records()[0]["mode"] == "samples"
