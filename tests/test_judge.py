@@ -175,3 +175,50 @@ def test_samples_are_averaged_at_the_sampling_temperature(tmp_path: Path):
         assert [(b["temperature"], b["seed"], "logprobs" in b) for b in server.bodies] == \
             [(0.7, 7, False), (0.7, 8, False), (0.7, 9, False)]
         assert judge.records()[0]["mode"] == "samples"
+
+
+# -- in process ----------------------------------------------------------------------------
+def direct_distribution(model, tokenizer, messages: list[dict], scale=(1, 5)) -> dict:
+    """transformers alone: the next-token probabilities after the generation prompt,
+    summed over every token that decodes to an integer of the scale, normalised."""
+    import torch
+
+    text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    encoded = tokenizer(text, add_special_tokens=False, return_tensors="pt")
+    with torch.inference_mode():
+        probs = torch.softmax(model(**encoded).logits[0, -1].float(), dim=-1)
+    mass = dict.fromkeys(range(scale[0], scale[1] + 1), 0.0)
+    for token_id in range(len(tokenizer)):
+        piece = tokenizer.decode([token_id]).strip()
+        if piece.isascii() and piece.isdigit() and int(piece) in mass:
+            mass[int(piece)] += float(probs[token_id])
+    total = sum(mass.values())
+    return {k: v / total for k, v in mass.items()}
+
+
+@pytest.mark.slow
+def test_in_process_equals_transformers_on_the_recorded_messages(default_model, cnndm_rows):
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    rows = cnndm_rows[:2]
+    predictions = [rows[0]["references"][0], "Police said the team won two games."]
+    judge = Judge(JudgeOptions(judge_criteria="consistency,fluency", judge_batch_size=4))
+    judge.document_ids = [r["id"] for r in rows]
+    values = judge.score(predictions=predictions, references=[r["references"] for r in rows],
+                         articles=[r["article"] for r in rows])
+    records = judge.records()
+    assert len(records) == 4 and not judge.failures()
+
+    tokenizer = AutoTokenizer.from_pretrained(default_model.path)
+    model = AutoModelForCausalLM.from_pretrained(default_model.path, dtype=torch.float32).eval()
+    for record in records:
+        expected = direct_distribution(model, tokenizer, record["messages"])
+        got = {int(k): p for k, p in record["distribution"].items()}
+        assert got == pytest.approx(expected, abs=1e-5), record["id"]
+        score = sum(k * p for k, p in expected.items())
+        doc = judge.document_ids.index(record["id"])
+        assert values[doc][f"judge_{record['criterion']}"]["value"] == \
+            pytest.approx(score, abs=1e-4)
+        assert record["mode"] == "logits" and record["attempts"] == 1
+    assert judge.timings()["calls"] == 4
