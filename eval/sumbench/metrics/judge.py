@@ -43,7 +43,7 @@ class JudgeOptions:
     judge_temperature: float = 1.0  # of the samples
     judge_top_logprobs: int = 20
     judge_max_tokens: int = 16  # of a served reply (its first integer, without logprobs)
-    judge_batch_size: int = 4  # in process
+    judge_batch_size: int = 16  # in process: calls per forward pass
     judge_concurrency: int = defaults.API_CONCURRENCY
     judge_timeout: float = defaults.API_TIMEOUT_S
     judge_max_retries: int = defaults.API_MAX_RETRIES

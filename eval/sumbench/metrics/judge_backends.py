@@ -41,6 +41,7 @@ class Verdict:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+MIN_SHARED = 32  # tokens: a shorter common prefix is not run separately
 OnVerdict = Callable[[int, Verdict], None]  # index of the call, its verdict
 
 
@@ -132,8 +133,10 @@ class InProcessJudge:
     generation. The distribution is read from the next-token logits after the chat
     template's generation prompt: the probability of every vocabulary token whose
     decoded text, stripped, is an integer of the scale, summed per integer and
-    normalised over the scale. Calls go in batches of similar length, left-padded, with
-    position ids that skip the padding (so a batched call equals the call alone)."""
+    normalised over the scale. Calls that share a prefix (the rubric and the article:
+    every summary of one article on one criterion) are batched and the prefix is run
+    once; the rest is left-padded, with position ids that skip the padding, so a batched
+    call equals the call alone (tested against transformers on each call's messages)."""
 
     def __init__(self, path: str, *, batch_size: int, device: str = "cpu") -> None:
         self.path = path
@@ -141,6 +144,7 @@ class InProcessJudge:
         self.device = device
         self._model: Any = None
         self._keeps_last_logits = False
+        self._cache_kwarg = "past_key_values"
         self._tokenizer: Any = None
         self._scale_ids: dict[tuple[int, int], dict[int, list[int]]] = {}
         self.load_s = 0.0
@@ -165,8 +169,9 @@ class InProcessJudge:
             self._tokenizer.pad_token = self._tokenizer.eos_token
         import inspect
 
-        self._keeps_last_logits = "logits_to_keep" in inspect.signature(
-            self._model.forward).parameters
+        params = inspect.signature(self._model.forward).parameters
+        self._keeps_last_logits = "logits_to_keep" in params
+        self._cache_kwarg = "cache" if "cache" in params else "past_key_values"
         self.load_s = time.perf_counter() - started
 
     def prompt_ids(self, call: Call) -> list[int]:
@@ -190,12 +195,10 @@ class InProcessJudge:
         self.load()
         started = time.perf_counter()
         ids = [self.prompt_ids(call) for call in calls]
-        order = sorted(range(len(calls)), key=lambda i: len(ids[i]))
         out: dict[int, Verdict] = {}
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start:start + self.batch_size]
+        for batch, shared in self.batches(ids):
             t0 = time.perf_counter()
-            probabilities = self.next_token_probabilities([ids[i] for i in batch])
+            probabilities = self.next_token_probabilities([ids[i] for i in batch], shared)
             share = (time.perf_counter() - t0) / len(batch)
             for row, i in enumerate(batch):
                 mass = {k: float(probabilities[row, token_ids].sum()) if token_ids else 0.0
@@ -212,19 +215,60 @@ class InProcessJudge:
         self.seconds += time.perf_counter() - started
         return [out[i] for i in range(len(calls))]
 
-    def next_token_probabilities(self, batch: Sequence[Sequence[int]]) -> Any:
-        """Softmax of the last position's logits for each prompt, float32: (rows, vocab)."""
+    def batches(self, ids: Sequence[Sequence[int]]) -> list[tuple[list[int], int]]:
+        """Calls in batches of at most ``batch_size``, each with the number of leading
+        tokens all its prompts share (computed once): prompts sorted by their tokens, so
+        the judgments of one article on one criterion (the rubric and the article, all
+        but the summary) fall together. A shared prefix shorter than ``MIN_SHARED`` is
+        not worth a separate pass (0)."""
+        order = sorted(range(len(ids)), key=lambda i: ids[i])
+        out: list[tuple[list[int], int]] = []
+        batch: list[int] = []
+        shared = 0
+        for i in order:
+            if batch:
+                common = min(shared, _common_prefix(ids[batch[0]], ids[i]))
+                if len(batch) < self.batch_size and common >= MIN_SHARED:
+                    batch.append(i)
+                    shared = common
+                    continue
+                out.append((batch, shared))
+            batch, shared = [i], len(ids[i])
+        if batch:
+            out.append((batch, shared))
+        # a prompt must keep at least one token of its own after the shared part
+        return [(b, s if len(b) > 1 and s >= MIN_SHARED else 0) for b, s in
+                ((b, min(s, min(len(ids[i]) for i in b) - 1)) for b, s in out)]
+
+    def next_token_probabilities(self, batch: Sequence[Sequence[int]], shared: int = 0) -> Any:
+        """Softmax of the last position's logits for each prompt, float32: (rows, vocab).
+
+        The first ``shared`` tokens (the same in every prompt) go through the model once
+        and their keys and values are repeated for each row; the rest is left-padded
+        after them, with an attention mask over prefix, padding and tokens, and position
+        ids that skip the padding, so each row sees what it would see alone."""
         import torch
 
-        width = max(len(ids) for ids in batch)
+        rest = [list(ids[shared:]) for ids in batch]
+        width = max(len(r) for r in rest)
         pad = self._tokenizer.pad_token_id
-        input_ids = torch.tensor([[pad] * (width - len(ids)) + list(ids) for ids in batch])
-        mask = torch.tensor([[0] * (width - len(ids)) + [1] * len(ids) for ids in batch])
-        positions = (mask.cumsum(-1) - 1).clamp(min=0)
-        kwargs = {"logits_to_keep": 1} if self._keeps_last_logits else {}
+        input_ids = torch.tensor([[pad] * (width - len(r)) + r for r in rest])
+        own = torch.tensor([[0] * (width - len(r)) + [1] * len(r) for r in rest])
+        positions = shared + (own.cumsum(-1) - 1).clamp(min=0)
+        kwargs: dict[str, Any] = {"logits_to_keep": 1} if self._keeps_last_logits else {}
         with torch.inference_mode():
+            if shared:
+                from transformers import DynamicCache
+
+                cache = DynamicCache(config=self._model.config)
+                self._model(input_ids=torch.tensor([list(batch[0][:shared])],
+                                                   device=self.device),
+                            use_cache=True, **{self._cache_kwarg: cache}, **kwargs)
+                cache.batch_repeat_interleave(len(batch))
+                kwargs.update({self._cache_kwarg: cache, "use_cache": True})
+                own = torch.cat([torch.ones(len(batch), shared, dtype=own.dtype), own], -1)
             logits = self._model(input_ids=input_ids.to(self.device),
-                                 attention_mask=mask.to(self.device),
+                                 attention_mask=own.to(self.device),
                                  position_ids=positions.to(self.device),
                                  **kwargs).logits[:, -1, :]
         return torch.softmax(logits.float(), dim=-1).cpu().numpy()
@@ -234,3 +278,12 @@ class InProcessJudge:
                 "calls": self.calls, "seconds": round(self.seconds, 3),
                 "calls_per_s": round(self.calls / self.seconds, 3) if self.seconds else None,
                 "prompt_tokens": self.prompt_tokens, "batch_size": self.batch_size}
+
+
+def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
