@@ -15,8 +15,10 @@ from sumbench.errors import InputError, SettingError
 from sumbench.metrics import judge_criteria as jc
 from sumbench.metrics import judge_scoring as js
 from sumbench.metrics.judge import Judge, JudgeOptions
+from sumbench.metrics.judge_backends import Call
 
 from .openai_stub import StubServer
+from .test_real_server import served_model  # noqa: F401  (the fixture)
 
 LN = math.log
 # " 4" and "4" are both 4 (0.3 + 0.2), "3" is 0.1; "The" and "9" (outside 1-5) do not count
@@ -178,9 +180,33 @@ def test_samples_are_averaged_at_the_sampling_temperature(tmp_path: Path):
 
 
 # -- in process ----------------------------------------------------------------------------
-def direct_distribution(model, tokenizer, messages: list[dict], scale=(1, 5)) -> dict:
-    """transformers alone: the next-token probabilities after the generation prompt,
-    summed over every token that decodes to an integer of the scale, normalised."""
+def test_prompts_sharing_rubric_and_article_are_batched_with_the_prefix_once():
+    from sumbench.metrics.judge_backends import InProcessJudge
+
+    rubric, a, b = list(range(100)), [500] * 200, [600] * 200
+    ids = [rubric + a + [1, 2], rubric + a + [1, 3], rubric + a + [7], rubric + b + [1],
+           rubric + b + [2], [9] * 10]
+    assert InProcessJudge("unused", batch_size=3).batches(ids) == \
+        [([0, 1, 2], 300), ([3, 4], 300), ([5], 0)]
+    # at most batch_size calls per pass; each keeps one token of its own
+    assert InProcessJudge("unused", batch_size=2).batches(ids) == \
+        [([0, 1], 301), ([2], 0), ([3, 4], 300), ([5], 0)]
+
+
+def scale_tokens(tokenizer, scale=(1, 5)) -> dict[int, int]:
+    """Every vocabulary token whose decoded text, stripped, is an integer of the scale."""
+    found = {}
+    for token_id in range(len(tokenizer)):
+        piece = tokenizer.decode([token_id]).strip()
+        if piece.isascii() and piece.isdigit() and scale[0] <= int(piece) <= scale[1]:
+            found[token_id] = int(piece)
+    return found
+
+
+def direct_distribution(model, tokenizer, tokens: dict[int, int], messages: list[dict],
+                        scale=(1, 5)) -> dict:
+    """transformers alone, one call: the next-token probabilities after the generation
+    prompt, summed per integer of the scale, normalised over the scale."""
     import torch
 
     text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
@@ -188,10 +214,8 @@ def direct_distribution(model, tokenizer, messages: list[dict], scale=(1, 5)) ->
     with torch.inference_mode():
         probs = torch.softmax(model(**encoded).logits[0, -1].float(), dim=-1)
     mass = dict.fromkeys(range(scale[0], scale[1] + 1), 0.0)
-    for token_id in range(len(tokenizer)):
-        piece = tokenizer.decode([token_id]).strip()
-        if piece.isascii() and piece.isdigit() and int(piece) in mass:
-            mass[int(piece)] += float(probs[token_id])
+    for token_id, value in tokens.items():
+        mass[value] += float(probs[token_id])
     total = sum(mass.values())
     return {k: v / total for k, v in mass.items()}
 
@@ -201,19 +225,25 @@ def test_in_process_equals_transformers_on_the_recorded_messages(default_model, 
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    # two articles (cut short: the test is of the arithmetic, not of the model), each
+    # with two summaries, so calls share the rubric and the article (batched, prefix once)
     rows = cnndm_rows[:2]
-    predictions = [rows[0]["references"][0], "Police said the team won two games."]
+    articles = [r["article"][:1200] for r in rows for _ in range(2)]
+    predictions = [rows[0]["references"][0], "Police said the team won two games.",
+                   rows[1]["references"][0], "The the the report report."]
     judge = Judge(JudgeOptions(judge_criteria="consistency,fluency", judge_batch_size=4))
-    judge.document_ids = [r["id"] for r in rows]
-    values = judge.score(predictions=predictions, references=[r["references"] for r in rows],
-                         articles=[r["article"] for r in rows])
+    judge.document_ids = ["a1", "a2", "b1", "b2"]
+    batches = judge.backend()
+    values = judge.score(predictions=predictions, references=[["r"]] * 4, articles=articles)
     records = judge.records()
-    assert len(records) == 4 and not judge.failures()
+    assert len(records) == 8 and not judge.failures()
 
     tokenizer = AutoTokenizer.from_pretrained(default_model.path)
     model = AutoModelForCausalLM.from_pretrained(default_model.path, dtype=torch.float32).eval()
+    tokens = scale_tokens(tokenizer)
+    assert sorted(set(tokens.values())) == [1, 2, 3, 4, 5]
     for record in records:
-        expected = direct_distribution(model, tokenizer, record["messages"])
+        expected = direct_distribution(model, tokenizer, tokens, record["messages"])
         got = {int(k): p for k, p in record["distribution"].items()}
         assert got == pytest.approx(expected, abs=1e-5), record["id"]
         score = sum(k * p for k, p in expected.items())
@@ -221,4 +251,43 @@ def test_in_process_equals_transformers_on_the_recorded_messages(default_model, 
         assert values[doc][f"judge_{record['criterion']}"]["value"] == \
             pytest.approx(score, abs=1e-4)
         assert record["mode"] == "logits" and record["attempts"] == 1
-    assert judge.timings()["calls"] == 4
+    # the calls did go through the shared-prefix path: one article's two summaries on
+    # consistency share the rubric and the article
+    ids = [batches.prompt_ids(Call(tuple(r["messages"]), (1, 5))) for r in records]
+    assert any(len(b) > 1 and s > 100 for b, s in batches.batches(ids))
+    assert judge.timings()["calls"] == 8
+
+
+# -- a real server -------------------------------------------------------------------------
+@pytest.mark.slow
+def test_transformers_serve_as_a_real_judge(served_model, cnndm_rows,  # noqa: F811
+                                            tmp_path: Path):
+    """`transformers serve` sends no logprobs, so each score is the reply's first integer
+    of the scale, or a named failure when the small model writes none; the rerun takes
+    every success from the cache."""
+    url, name = served_model
+    rows = cnndm_rows[:2]
+
+    def judge() -> Judge:
+        made = Judge(JudgeOptions(judge_criteria="consistency", judge_model=name,
+                                  judge_base_url=(url,), judge_timeout=900,
+                                  judge_concurrency=2), cache_file=tmp_path / "c.sqlite")
+        made.document_ids = [r["id"] for r in rows]
+        made.score(predictions=[r["references"][0] for r in rows],
+                   references=[r["references"] for r in rows],
+                   articles=[r["article"] for r in rows])
+        return made
+
+    first = judge()
+    for record in first.records():
+        if record["error"] is None:
+            rating = js.first_integer(record["reply"], (1, 5))
+            assert record["mode"] == "text" and record["score"] == rating
+            assert record["distribution"][str(rating)] == 1.0
+        else:
+            assert record["score"] is None and "no integer from 1 to 5" in record["error"]
+    assert first.timings()["errors_by_class"] == {}
+    again = judge()
+    assert [r["cached"] for r in again.records()] == \
+        [r["error"] is None for r in first.records()]
+    assert [r["score"] for r in again.records()] == [r["score"] for r in first.records()]

@@ -217,10 +217,11 @@ class InProcessJudge:
 
     def batches(self, ids: Sequence[Sequence[int]]) -> list[tuple[list[int], int]]:
         """Calls in batches of at most ``batch_size``, each with the number of leading
-        tokens all its prompts share (computed once): prompts sorted by their tokens, so
-        the judgments of one article on one criterion (the rubric and the article, all
-        but the summary) fall together. A shared prefix shorter than ``MIN_SHARED`` is
-        not worth a separate pass (0)."""
+        tokens all its prompts share (run once). Prompts are sorted by their tokens, and
+        a batch ends where the next prompt shares less than half of the batch's first
+        prompt with it: the judgments of one article on one criterion (rubric and
+        article, all but the summary) fall together. A shared prefix shorter than
+        ``MIN_SHARED`` is not worth a separate pass (0)."""
         order = sorted(range(len(ids)), key=lambda i: ids[i])
         out: list[tuple[list[int], int]] = []
         batch: list[int] = []
@@ -228,7 +229,8 @@ class InProcessJudge:
         for i in order:
             if batch:
                 common = min(shared, _common_prefix(ids[batch[0]], ids[i]))
-                if len(batch) < self.batch_size and common >= MIN_SHARED:
+                if len(batch) < self.batch_size and \
+                        common >= max(MIN_SHARED, len(ids[batch[0]]) // 2):
                     batch.append(i)
                     shared = common
                     continue
