@@ -291,3 +291,82 @@ def test_transformers_serve_as_a_real_judge(served_model, cnndm_rows,  # noqa: F
     assert [r["cached"] for r in again.records()] == \
         [r["error"] is None for r in first.records()]
     assert [r["score"] for r in again.records()] == [r["score"] for r in first.records()]
+
+
+# -- the command line ----------------------------------------------------------------------
+def _suite(path: Path, markers: list[str]) -> Path:
+    rows = [{"id": f"d-{m}", "article": f"[[{m}]] The council met on Monday. It voted "
+             "to build a bridge. Work starts next year.", "references": ["A bridge."]}
+            for m in markers]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_a_run_with_a_served_judge_writes_gates_resumes_and_compares(tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from sumbench.cli import app
+
+    runner = CliRunner()
+    data = _suite(tmp_path / "suite.jsonl", ["split", "text", "nonum"])
+    with StubServer(scripts=SCRIPTS) as server:
+        def run(out: str, *more: str) -> object:
+            return runner.invoke(app, [
+                "run", "--summarizer", "lead", "--data", str(data), "--out",
+                str(tmp_path / out), "--cache-file", str(tmp_path / "cache.sqlite"),
+                "--judge-criteria", "consistency", "--judge-base-url", server.url,
+                "--judge-model", "stub-model", "--quiet", *more])
+
+        first = run("a")
+        assert first.exit_code == 5, first.output  # one judge call failed
+        folder = tmp_path / "a"
+        samples = [json.loads(x) for x in (folder / "samples.jsonl").read_text().splitlines()]
+        values = [s["scores"]["judge_consistency"]["value"] for s in samples]
+        assert values[0] == pytest.approx(SPLIT_SCORE) and values[1:] == [2.0, None]
+        lines = [json.loads(x) for x in (folder / "judge.jsonl").read_text().splitlines()]
+        assert [(r["id"], r["criterion"], r["cached"]) for r in lines] == [
+            ("d-split", "consistency", False), ("d-text", "consistency", False),
+            ("d-nonum", "consistency", False)]
+        assert lines[2]["error"].startswith("the reply has no integer from 1 to 5")
+        results = json.loads((folder / "results.json").read_text())
+        assert results["counts"]["n_metric_failed"] == 1
+        assert results["counts"]["metrics"]["judge"]["failed"] == 1
+        assert results["timings"]["metrics"]["judge"]["requests"] == 3
+        assert "judge-stub-model-logprobs-v1" in results["signature"]
+        mean = results["scores"]["judge_consistency"]["value"]["mean"]
+        assert mean == pytest.approx((SPLIT_SCORE + 2.0) / 2)  # the failure is left out
+
+        # the same command again sends only the failed call; a gate on the judge's column
+        again = run("b", "--max-failures", "1", "--gate", "judge_consistency>=3.5")
+        assert again.exit_code == 1, again.output  # the gate fails (mean 2.92)
+        assert dict(server.requests) == {"split": 1, "text": 1, "nonum": 2}
+        cached = [json.loads(x)["cached"]
+                  for x in (tmp_path / "b" / "judge.jsonl").read_text().splitlines()]
+        assert cached == [True, True, False]
+
+        # judged another way (sampled): compare refuses to pair the judge's column
+        samples_run = run("c", "--max-failures", "1", "--judge-samples", "2")
+        assert samples_run.exit_code == 0, samples_run.output
+    refused = runner.invoke(app, ["compare", str(tmp_path / "b"), str(tmp_path / "c"),
+                                  "--metrics", "judge_consistency"])
+    assert refused.exit_code == 2
+    assert "scored judge differently" in refused.output
+    same = runner.invoke(app, ["compare", str(tmp_path / "a"), str(tmp_path / "b"),
+                               "--metrics", "judge_consistency"])
+    assert same.exit_code == 0, same.output
+
+
+def test_judge_settings_are_checked_before_any_work(tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from sumbench.cli import app
+
+    data = _suite(tmp_path / "suite.jsonl", ["x"])
+    result = CliRunner().invoke(app, ["run", "--summarizer", "lead", "--data", str(data),
+                                      "--judge-criteria", "consistency,fluffiness",
+                                      "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2 and "fluffiness" in result.output
+    assert not (tmp_path / "r").exists()
+    result = CliRunner().invoke(app, ["run", "--summarizer", "lead", "--data", str(data),
+                                      "--judge-model", "m", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2 and "--metrics" in result.output
