@@ -257,8 +257,9 @@ class Judge(Metric):
                         verdict.completion_tokens, request={
                             "attempts": verdict.attempts, "latency_s": verdict.latency_s}))])
 
-            fresh = backend.judge([calls[i] for i in todo], commit)
-            verdicts.update(zip(todo, fresh, strict=True))
+            if todo:  # all from the cache: the model is not even loaded
+                fresh = backend.judge([calls[i] for i in todo], commit)
+                verdicts.update(zip(todo, fresh, strict=True))
         finally:
             if cache is not None:
                 cache.close()
