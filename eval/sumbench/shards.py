@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -106,13 +105,7 @@ def merge(runs: Sequence[tuple[Path, RunResult]], argv: list[str]) -> RunResult:
     spec = {k: v for k, v in first.spec.items() if k != "shard"}
     spec["document_ids_and_references_sha256"] = digest
     spec["command"] = argv
-    rouge_fields = {f.name for f in fields(RougeSpec)}
-    rouge_values = {k: (tuple(v) if k == "rouge_types" else v)
-                    for k, v in spec["rouge"].items() if k in rouge_fields}
-    if rouge_values.get("implementation") == "rouge155":  # the flags decide the rest
-        rouge_values = {k: rouge_values[k] for k in ("implementation", "rouge155_flags",
-                                                     "split") if k in rouge_values}
-    rouge = RougeSpec(**rouge_values)
+    rouge = RougeSpec.from_recorded(spec["rouge"])
     from sumbench import signature
 
     seed = spec["aggregation"]["seed"]
@@ -159,3 +152,15 @@ def _merged_timings(runs: Sequence[tuple[Path, RunResult]]) -> dict[str, Any]:
             **({"created_at": max(created)} if created else {}),  # the last shard's
             "shard_generation_s": total("generation_s"), "shard_total_s": total("total_s"),
             "cache_hits": int(total("cache_hits"))}
+
+
+def check_language(spec: dict[str, Any], lang: str, first: Path) -> None:
+    """``merge --lang``: the shards (which agree, ``_check_same``) were scored for it."""
+    from sumbench.multilingual import canonical
+
+    wanted, recorded = canonical(lang), spec["rouge"].get("lang")
+    if recorded != wanted:
+        scored = f"with --lang {recorded}" if recorded else "without --lang"
+        raise InputError(str(first), f"was scored {scored}, not --lang {wanted}; merge takes "
+                         "the shards' recorded settings: rerun them with --lang "
+                         f"{wanted}, or merge without --lang")
