@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import sumbench
@@ -217,6 +219,32 @@ def test_tokens_by_hand():
     # 我 爱 北京 against 我 爱 上海: 2 of 3 unigrams, 1 of 2 bigrams
     got = sumbench.score(predictions=["我爱上海"], references=["我爱北京"], lang="zh")[0]
     assert (got["rouge1"].precision, got["rouge2"].recall) == (2 / 3, 1 / 2)
+
+
+SCRIPTS = st.characters(codec="utf-8", categories=("L", "M", "N", "P", "S", "Z", "Cc", "Cf"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(SCRIPTS, max_size=40) | st.text(
+    st.sampled_from("我爱北京天安门。，年GDP5%.-+ \t\n\u200d\u3000abcÀß２"), max_size=40))
+def test_tokens_equal_on_any_text(text: str):
+    """The BasicTokenizer, and the whole main path with and without a segmenter, on any
+    text: against the package's own functions."""
+    from multilingual_rouge import rouge_scorer, tokenization_wrapper, tokenizers
+
+    assert multilingual.basic_tokens(text.lower()) == tokenizers.BasicTokenizer()(text.lower())
+    for code, name in (("ko", "korean"), ("zh", "chinese")):
+        want = tokenization_wrapper.tokenize(text, None, _package_tokenizer(rouge_scorer, name))
+        assert multilingual.Tokenizer(code, False).tokens(text) == want, code
+
+
+_TOKENIZERS: dict[str, object] = {}
+
+
+def _package_tokenizer(rouge_scorer, name: str):
+    if name not in _TOKENIZERS:
+        _TOKENIZERS[name] = rouge_scorer.MultiTokenizer(name)
+    return _TOKENIZERS[name]
 
 
 def test_names_and_refusals():

@@ -221,9 +221,12 @@ def tools(code: str, use_stemmer: bool) -> dict[str, str]:
 def describe(code: str, use_stemmer: bool) -> dict[str, Any]:
     """The spec's words for how this language is tokenized and stemmed."""
     lang = language(code)
+    try:
+        dictionary = "-".join(japanese_dictionary()[:2]) if lang.segmenter == "fugashi" else ""
+    except SettingError:
+        dictionary = "not installed"
     segmenter = {"jieba": "jieba (precise mode, HMM)",
-                 "fugashi": "MeCab via fugashi (-O wakati), dictionary "
-                            + "-".join(japanese_dictionary()[:2]),
+                 "fugashi": f"MeCab via fugashi (-O wakati), dictionary {dictionary}",
                  "newmm": "PyThaiNLP newmm", "burmese": "XL-Sum's Burmese syllable segmenter",
                  }.get(lang.segmenter or "", "OpenNMT aggressive, CJK ideographs split")
     stemmer = stemmer_label(code, use_stemmer)
