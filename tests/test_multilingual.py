@@ -193,6 +193,30 @@ def test_snowball_with_nltk_stopwords(package, code: str):
     assert_same(package, code, True)
 
 
+@pytest.mark.parametrize("code", ["ko", "en"])
+def test_equal_on_news_articles(package, code: str):
+    """20 CNN/DM references against the start of their articles: real punctuation,
+    quotes, numbers and names, through OpenNMT (ko: no stemmer; en: Snowball English
+    with NLTK's stopwords, where installed)."""
+    from .conftest import CNNDM, read_jsonl
+
+    if code == "en":
+        try:
+            multilingual.check_ready(code, True)
+        except SettingError as err:
+            pytest.skip(str(err))
+    rows = read_jsonl(CNNDM)[:20]
+    refs = [row["references"][0] for row in rows]
+    preds = [" ".join(row["article"].split()[:60]) for row in rows]
+    ours = sumbench.score(predictions=preds, references=refs, lang=code, split="newline")
+    reference = package(TYPES, use_stemmer=True, lang=multilingual.language(code).name)
+    for i, (ref, pred) in enumerate(zip(refs, preds, strict=True)):
+        want = reference.score(ref, pred)
+        for t in TYPES:
+            got = ours[i][t]
+            assert (got.precision, got.recall, got.fmeasure) == tuple(want[t]), (i, t)
+
+
 def test_stopwords_missing_or_different(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr("nltk.data.path", [str(tmp_path)])
     with pytest.raises(SettingError, match=r"nltk\.downloader stopwords"):
