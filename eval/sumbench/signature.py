@@ -29,7 +29,7 @@ class Signature:
     types: str  # ROUGE types, comma-separated
     stem: str  # porter or none; with --lang, the language's stemmer (e.g. xlsum-hindi)
     tok: str  # default or unicode; with --lang, xlsum-CODE (e.g. xlsum-zh)
-    split: str  # Lsum's sentences: pysbd-0.3 (auto), newline, or pysbd-0.3-always
+    split: str  # Lsum's sentences: pysbd-0.3 (auto), newline, pysbd-0.3-always, pysbd-0.3-CODE
     multiref: str  # max or mean
     agg: str  # aggregate: exact mean + bootstrap level, resamples and seed
     refs: str  # the first 12 hex digits of the digest over document ids and references
