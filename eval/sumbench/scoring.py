@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -105,19 +105,6 @@ class RougeSpec:
         object.__setattr__(self, "lang", code)
         object.__setattr__(self, "splitter", multilingual_scoring.splitter(code, self.split))
 
-    @classmethod
-    def from_recorded(cls, rouge: dict[str, Any]) -> RougeSpec:
-        """The spec a finished run recorded (``as_dict``), built again."""
-        names = {f.name for f in fields(cls)}
-        values = {k: (tuple(v) if k == "rouge_types" else v)
-                  for k, v in rouge.items() if k in names}
-        if values.get("implementation") == "rouge155":  # the flags decide the rest
-            values = {k: values[k] for k in ("implementation", "rouge155_flags", "split")
-                      if k in values}
-        if values.get("lang"):  # "tokenizer" holds the language's label
-            values.pop("tokenizer", None)
-        return cls(**values)
-
     def lines(self, text: str) -> str:
         """One sentence per line, as ROUGE-Lsum reads the text under this spec."""
         if self.lang:
@@ -125,6 +112,20 @@ class RougeSpec:
 
             return multilingual_scoring.sentence_lines(text, self.lang, self.split)
         return sentence_lines(text, self.split)
+
+    @classmethod
+    def from_dict(cls, recorded: Mapping[str, Any]) -> RougeSpec:
+        """The settings as results.json records them (``as_dict``): ROUGE-1.5.5's flags
+        decide the rest of its settings."""
+        names = {f.name for f in fields(cls)}
+        values = {k: (tuple(v) if k == "rouge_types" else v)
+                  for k, v in recorded.items() if k in names}
+        if values.get("implementation") == "rouge155":
+            values = {k: values[k] for k in ("implementation", "rouge155_flags", "split")
+                      if k in values}
+        if values.get("lang"):  # "tokenizer" holds the language's label (xlsum-CODE)
+            values.pop("tokenizer", None)
+        return cls(**values)
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
