@@ -14,16 +14,24 @@ from __future__ import annotations
 import functools
 import random
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sumbench import multilingual
+from sumbench.defaults import Engine
 from sumbench.errors import ScoringMismatchError, SettingError, SumbenchError, setting
 from sumbench.records import Score
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
-    from sumbench.scoring import Engine, RougeSpec
+class RougeSpec(Protocol):
+    """What this module reads of a ``scoring.RougeSpec`` (a Protocol, so that this
+    module, which scoring.py calls, does not import it back)."""
+
+    lang: str
+    split: str
+    use_stemmer: bool
+    rouge_types: tuple[str, ...]
 
 # pysbd 0.3's languages (pysbd.languages.LANGUAGE_CODES)
 PYSBD = frozenset("en hi mr zh es am ar hy bg ur ru pl fa nl da fr my el it ja de kk sk"

@@ -46,7 +46,7 @@ ROUGE_TYPE_CHOICES = defaults.ROUGE_TYPE_CHOICES
 STATISTICS = defaults.STATISTICS
 Tokenizer = Literal["default", "unicode"]
 Policy = Literal["max", "mean"]
-Engine = Literal["auto", "fast", "reference"]
+Engine = defaults.Engine
 
 
 @dataclass(frozen=True)
