@@ -35,9 +35,10 @@ ROOT = Path(__file__).resolve().parents[1]
 CNNDM = ROOT.parent / "shared" / "data" / "cnndm-dev.jsonl"
 sys.path.insert(0, str(ROOT))
 
+from sumbench import connection  # noqa: E402
 from sumbench.cache import CachedSummarizer, ResponseCache  # noqa: E402
 from sumbench.records import Example  # noqa: E402
-from sumbench.summarizers import connection, served  # noqa: E402
+from sumbench.summarizers import served  # noqa: E402
 
 RUN_LIMIT_S = 120  # one run (both passes) may take no longer; the soak stops if it does
 

@@ -12,7 +12,10 @@ first eight words of the article. Actions:
     the connection, as a late reply to an earlier request would arrive),
     late:S (replies after S seconds whatever the client does: for bench/soak_served.py),
     echo_auth (a 400 whose body repeats the Authorization header),
-    429:N (Retry-After: N seconds), or any HTTP status such as 503, 401 or 422.
+    429:N (Retry-After: N seconds), or any HTTP status such as 503, 401 or 422,
+    or a JSON object (a judge's reply, for tests/test_judge.py):
+    ``{"content": "4", "top": [[" 4", -0.5], ["4", -1.2]]}`` replies with that content
+    and, when ``top`` is given, ``logprobs.content[0].top_logprobs`` in OpenAI's shape.
 
 ``slow`` replies only after the client has given up (it waits for the client to close
 the connection, at most ``HOLD_CAP_S``), so a client timeout always fires first; ``hold``
@@ -52,6 +55,7 @@ class StubServer:
         self.scripts = scripts or {}
         self.requests: Counter[str] = Counter()  # completion requests per marker ("" none)
         self.headers_seen: list[dict[str, str]] = []
+        self.bodies: list[dict[str, Any]] = []  # every completion request's JSON body
         self.in_flight = 0
         self.max_in_flight = 0
         self.clients_left = 0  # slow or held requests the client closed the connection on
@@ -146,6 +150,7 @@ class StubServer:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 with stub._lock:
                     stub.headers_seen.append(dict(self.headers))
+                    stub.bodies.append(body)
                     stub.in_flight += 1
                     stub.max_in_flight = max(stub.max_in_flight, stub.in_flight)
                 try:
@@ -194,6 +199,9 @@ class StubServer:
                     self._send(400, {"error": {"message": "bad request from "
                                                + self.headers.get("Authorization", "")}})
                     return
+                if action.startswith("{"):
+                    self._send(200, _judge_reply(stub.model, json.loads(action)))
+                    return
                 if action.split(":")[0].isdigit():
                     status, _, wait = action.partition(":")
                     self._send(int(status), {"error": {"message": f"scripted {status}"}},
@@ -227,6 +235,19 @@ class StubServer:
                     stub.tampered.set()
 
         return Handler
+
+
+def _judge_reply(model: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """A chat reply with the given content and, if ``top`` is given, the first position's
+    top logprobs (OpenAI's shape)."""
+    choice: dict[str, Any] = {"index": 0, "finish_reason": "stop",
+                              "message": {"role": "assistant", "content": spec["content"]}}
+    if "top" in spec:
+        top = [{"token": t, "logprob": lp, "bytes": list(t.encode())} for t, lp in spec["top"]]
+        first = top[0] if top else {"token": "", "logprob": 0.0, "bytes": []}
+        choice["logprobs"] = {"content": [{**first, "top_logprobs": top}]}
+    return {"id": "stub", "object": "chat.completion", "model": model, "choices": [choice],
+            "usage": {"prompt_tokens": 100, "completion_tokens": 1, "total_tokens": 101}}
 
 
 if __name__ == "__main__":

@@ -329,7 +329,7 @@ def test_replicas_share_the_work_and_the_cache(tmp_path: Path):
 def test_retry_after_backoff_and_percentiles_by_hand():
     import email.utils
 
-    from sumbench.summarizers import connection as api
+    from sumbench import connection as api
     from sumbench.summarizers import served
 
     assert api.retry_after("3") == 3.0
@@ -366,7 +366,7 @@ def test_credentials_in_the_base_url_never_reach_the_files(tmp_path: Path):
 # -- issue #27: kept-alive connections, and every attempt in requests.jsonl -------------
 
 def _quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    from sumbench.summarizers import connection
+    from sumbench import connection
 
     monkeypatch.setattr(connection, "BACKOFF_BASE_S", 0.01)  # the waits are not under test here
 
@@ -415,7 +415,7 @@ def test_a_kept_alive_connection_is_checked_before_it_is_reused():
     """A connection the server closed after its reply, or one holding an unasked-for
     reply (a late answer to an earlier request), is replaced before the next request:
     the next request is neither lost nor answered with the stray reply."""
-    from sumbench.summarizers.connection import Connection, readable
+    from sumbench.connection import Connection, readable
 
     def ask(connection: Connection, marker: str, words: str) -> str:
         body = json.dumps({"model": "stub-model", "messages": [

@@ -96,6 +96,17 @@ def run(
     rouge_engine: o.RougeEngineOption = "auto",
     rouge_impl: o.RougeImplOption = "rouge-score",
     rouge155_flags: o.Rouge155Flags = None,
+    judge_criteria: o.JudgeCriteria = None,
+    judge_criteria_file: o.JudgeCriteriaFile = None,
+    judge_model: o.JudgeModel = None,
+    judge_base_url: o.JudgeBaseUrl = None,
+    judge_samples: o.JudgeSamples = None,
+    judge_temperature: o.JudgeTemperature = None,
+    judge_batch_size: o.JudgeBatchSize = None,
+    judge_concurrency: o.JudgeConcurrency = None,
+    judge_timeout: o.JudgeTimeout = None,
+    judge_max_retries: o.JudgeMaxRetries = None,
+    judge_api_key_env: o.JudgeApiKeyEnv = None,
     out: o.RunFolder = None,
     label: o.Label = None,
     report: o.Report = None,
@@ -128,6 +139,15 @@ def run(
 NOT_RUN_OPTIONS = ("prompt_file", "report", "fail_under", "gate", "gate_on")
 
 
+def metric_options(given: dict[str, Any]) -> dict[str, Any]:
+    """The options of metrics' own settings (``judge_*``...) as given: repeated options
+    as tuples; None (not given) is left for the metric's default."""
+    from sumbench.options import metric_option_names
+
+    names = metric_option_names()
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in given.items() if k in names}
+
+
 def run_options(given: dict[str, Any]) -> RunOptions:
     """``run``'s options as a checked RunOptions: the prompt read from its file, lists as
     tuples, ``--extra-body`` parsed, the default run folder named."""
@@ -145,6 +165,7 @@ def run_options(given: dict[str, Any]) -> RunOptions:
     settings["reference_field"] = tuple(given["reference_field"] or ())
     settings["base_url"] = tuple(given["base_url"] or ())
     settings["extra_body"] = parse_json_object("extra_body", given["extra_body"])
+    settings.update(metric_options(given))
     settings["out"] = given["out"] or _default_out(given["summarizer"])
     return RunOptions.build(**settings, argv=sys.argv[1:])
 
@@ -281,12 +302,24 @@ def meta_eval(
     lang: o.Lang = None,
     rouge_impl: o.RougeImplOption = "rouge-score",
     rouge155_flags: o.Rouge155Flags = None,
+    judge_criteria: o.JudgeCriteria = None,
+    judge_criteria_file: o.JudgeCriteriaFile = None,
+    judge_model: o.JudgeModel = None,
+    judge_base_url: o.JudgeBaseUrl = None,
+    judge_samples: o.JudgeSamples = None,
+    judge_temperature: o.JudgeTemperature = None,
+    judge_batch_size: o.JudgeBatchSize = None,
+    judge_concurrency: o.JudgeConcurrency = None,
+    judge_timeout: o.JudgeTimeout = None,
+    judge_max_retries: o.JudgeMaxRetries = None,
+    judge_api_key_env: o.JudgeApiKeyEnv = None,
     report: Annotated[str, typer.Option(help="json,md,html")] = "json,md,html",
     quiet: Annotated[bool, typer.Option(help="No table.")] = False,
 ) -> None:
     """Which metric tracks human judgment (Kendall, Spearman, Pearson; system and summary).
 
     Every metric's scores against every human dimension, with bootstrap intervals."""
+    given = dict(locals())
 
     def action() -> int:
         from sumbench.errors import SettingError
@@ -307,7 +340,8 @@ def meta_eval(
         options = RunOptions.build(out=None, stemmer=stemmer, tokenizer=tokenizer,
                              multi_reference=multi_reference, rouge_types=rouge_types,
                              split=split, rouge_impl=rouge_impl, rouge155_flags=rouge155_flags,
-                             seed=seed, metrics=metrics, lang=lang, argv=sys.argv[1:])
+                             seed=seed, metrics=metrics, lang=lang, argv=sys.argv[1:],
+                             **metric_options(given))
         return execute_meta_eval(human_file, out=out, options=options, meta_options=meta,
                                  formats=formats, quiet=quiet)
 

@@ -178,3 +178,28 @@ Paired = Annotated[list[str] | None, _option(panel=META, help=(
     "rouge2.fmeasure,rouge1.fmeasure."))]
 Permute = Annotated[Resampled, _option(panel=META, help=(
     "What the paired test swaps between A and B."))]
+
+# -- the LLM judge (metrics/judge.py) ---------------------------------------------------
+JUDGE = "LLM judge"
+JudgeCriteria = Annotated[str | None, _option(panel=JUDGE, help=(
+    "Turns the judge on: consistency,relevance,coherence,fluency (any subset) or a "
+    "criteria file's names; columns judge_<criterion>."))]
+JudgeCriteriaFile = Annotated[Path | None, _option(panel=JUDGE, help=(
+    "TOML or JSON criteria: name, description, steps, scale (low, high), article."))]
+JudgeModel = Annotated[str | None, _option(panel=JUDGE, help=(
+    "Served: the model's name; in process: a folder or Hub id (default: the default "
+    "model, offline)."))]
+JudgeBaseUrl = Annotated[list[str] | None, _option(panel=JUDGE, help=(
+    "A served judge's API root (repeat for replicas); without it the judge runs in "
+    "process."))]
+JudgeSamples = Annotated[int, _option(panel=JUDGE, help=(
+    "Served: average N sampled replies (for servers without logprobs; default 1)."))]
+JudgeTemperature = Annotated[float, _option(panel=JUDGE, help="Temperature of the samples (1.0).")]
+JudgeBatchSize = Annotated[int, _option(panel=JUDGE, help=(
+    "In process: calls per forward pass (16)."))]
+JudgeConcurrency = Annotated[int, _option(panel=JUDGE, help=(
+    "Served: requests in flight at most (8)."))]
+JudgeTimeout = Annotated[float, _option(panel=JUDGE, help="Served: seconds per attempt (120).")]
+JudgeMaxRetries = Annotated[int, _option(panel=JUDGE, help="Served: retries of a request (4).")]
+JudgeApiKeyEnv = Annotated[str, _option(panel=JUDGE, help=(
+    "Served: environment variable holding the judge's API key (OPENAI_API_KEY)."))]

@@ -206,6 +206,11 @@ def _metric_option_groups(chosen: Any) -> dict[str, type]:
     return {name: group for name, group in groups.items() if group is not None}
 
 
+def metric_option_names() -> set[str]:
+    """Every setting name of the built-in metrics' own Options (``judge_criteria``...)."""
+    return {name for group in _metric_option_groups(None).values() for name in _names(group)}
+
+
 def _with_metrics_turned_on(chosen: Any, groups: dict[str, type],
                             given: dict[str, dict[str, Any]]) -> tuple[str, ...]:
     """The chosen metrics, plus those a ``turns_on`` setting asks for; a metric's
