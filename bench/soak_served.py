@@ -36,9 +36,10 @@ CNNDM = ROOT.parent / "shared" / "data" / "cnndm-dev.jsonl"
 sys.path.insert(0, str(ROOT))
 
 from sumbench import connection  # noqa: E402
-from sumbench.cache import CachedSummarizer, ResponseCache  # noqa: E402
+from sumbench.cache import ResponseCache  # noqa: E402
 from sumbench.records import Example  # noqa: E402
 from sumbench.summarizers import served  # noqa: E402
+from sumbench.summarizers.cached import CachedSummarizer  # noqa: E402
 
 RUN_LIMIT_S = 120  # one run (both passes) may take no longer; the soak stops if it does
 

@@ -6,8 +6,9 @@ import hashlib
 import sqlite3
 from pathlib import Path
 
-from sumbench.cache import CachedSummarizer, ResponseCache, cache_key
+from sumbench.cache import ResponseCache, cache_key
 from sumbench.records import Example, Generation
+from sumbench.summarizers.cached import CachedSummarizer
 
 
 class _Echo:

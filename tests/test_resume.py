@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from sumbench.cache import CachedSummarizer, ResponseCache
+from sumbench.cache import ResponseCache
 from sumbench.records import Example, Generation
+from sumbench.summarizers.cached import CachedSummarizer
 
 from .conftest import CNNDM
 

@@ -30,8 +30,9 @@ def build_summarizer(options: RunOptions, examples: list[Example]) -> Summarizer
     summarizer = summarizer_class(options.summarizer).from_options(options, examples)
     if not options.output.cache or summarizer.fingerprint() is None:
         return summarizer
-    from sumbench.cache import CachedSummarizer, ResponseCache
+    from sumbench.cache import ResponseCache
     from sumbench.downloads import cache_dir
+    from sumbench.summarizers.cached import CachedSummarizer
 
     cache_file = options.output.cache_file or cache_dir() / "responses.sqlite"
     return CachedSummarizer(summarizer, ResponseCache(cache_file))
