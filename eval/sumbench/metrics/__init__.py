@@ -28,6 +28,7 @@ ENTRY_POINT_GROUP = "sumbench.metrics"
 REGISTRY: dict[str, str] = {
     "rouge": "sumbench.metrics.rouge:Rouge",
     "diagnostics": "sumbench.metrics.diagnostics:Diagnostics",
+    "bertscore": "sumbench.metrics.bertscore:BertScore",
 }
 BUILTIN = ("rouge", "diagnostics")  # scored on the run's own path, not through score()
 DEFAULT = ("rouge", "diagnostics")
