@@ -26,7 +26,9 @@ import numpy as np
 from sumbench import defaults
 from sumbench.records import DocumentResult, Generation, RunResult, Score
 from sumbench.runio import read_run, write_run
+from sumbench.scoring import RougeSpec
 from sumbench.signature import Signature
+from sumbench.spec import RunSpec
 from sumbench.stats import mean_intervals
 
 TYPES = defaults.ROUGE_TYPES
@@ -54,8 +56,8 @@ def build(root: Path, n_runs: int, n_docs: int) -> list[Path]:
             {t: Score(float(f1[i, k]), float(f1[i, k]), float(f1[i, k]))
              for k, t in enumerate(TYPES)}, f"summary {r}-{i}") for i in range(n_docs))
         intervals = mean_intervals({t: f1[:, k] for k, t in enumerate(TYPES)})
-        spec = {"data": "synthetic", "document_ids_and_references_sha256": digest,
-                "summarizer": "synthetic", "label": f"nightly-{r:03d}"}
+        spec = RunSpec(rouge=RougeSpec().as_dict(), data="synthetic", references_sha256=digest,
+                       summarizer={"summarizer": "synthetic"}, label=f"nightly-{r:03d}")
         result = RunResult(spec=spec, versions={"sumbench": "0.1.0"}, documents=docs,
                            scores={t: {s: intervals[t] for s in defaults.STATISTICS}
                                    for t in TYPES},

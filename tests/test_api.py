@@ -98,7 +98,7 @@ def test_signature_round_trips_and_names_what_decides_scores():
     assert (sig.tok, sig.stem, sig.multiref, sig.sumbench) == (
         "unicode", "none", "mean", sumbench.__version__)
     assert sig.agg == "mean+boot95%-2000-seed7"
-    assert sig.refs == result.spec["document_ids_and_references_sha256"][:12]
+    assert sig.refs == result.spec.references_sha256[:12]
     assert sig.types == "rouge1,rouge2,rougeL,rougeLsum" and sig.split == "pysbd-0.3"
 
 

@@ -417,10 +417,10 @@ def test_label_commit_and_time_are_recorded_and_decide_nothing(tmp_path: Path, m
                              "--out", tmp_path / name, "--quiet", *extra)
         assert code == 0, out
     a, b = read_run(tmp_path / "a"), read_run(tmp_path / "b")
-    assert a.spec["label"] == "nightly <1>" and "label" not in b.spec
+    assert a.spec.label == "nightly <1>" and b.spec.label is None
     head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
                           check=True).stdout.strip()
-    assert a.spec["git_commit"] == b.spec["git_commit"] == head  # tests run in the checkout
+    assert a.spec.git_commit == b.spec.git_commit == head  # tests run in the checkout
     created = datetime.fromisoformat(a.timings["created_at"])
     assert created.utcoffset() == timedelta(0)
     assert abs(datetime.now(created.tzinfo) - created) < timedelta(hours=1)
@@ -435,6 +435,6 @@ def test_label_commit_and_time_are_recorded_and_decide_nothing(tmp_path: Path, m
     code, out = sumbench("run", "--data", CNNDM, "--summarizer", "lead", "--limit", 5,
                          "--out", tmp_path / "c", "--quiet")
     assert code == 0, out
-    assert "git_commit" not in read_run(tmp_path / "c").spec
+    assert read_run(tmp_path / "c").spec.git_commit is None
     code, out = sumbench("run", "--summarizer", "lead", "--label", " ")
     assert code == 2 and "--label must not be empty" in out

@@ -18,6 +18,7 @@ from sumbench.run import evaluate_suite
 from sumbench.runio import write_run
 from sumbench.scoring import RougeSpec
 from sumbench.signature import Signature
+from sumbench.spec import RunSpec
 from sumbench.suites.jsonl import load_jsonl
 from sumbench.summarizers.baselines import PredictionsSummarizer
 
@@ -241,8 +242,8 @@ def test_only_settings_that_differ_are_listed(system_runs):
 def test_a_run_without_a_summarizer_name_is_labelled_plainly():
     from sumbench.compare import _label
 
-    assert _label(RunResult(spec={}, versions={}, documents=(), scores={}), "runs/x") == (
-        "runs/x (?)")
+    run = RunResult(spec=RunSpec(rouge={}), versions={}, documents=(), scores={})
+    assert _label(run, "runs/x") == "runs/x (?)"
 
 
 def test_diagnostics_are_compared_without_a_regression_verdict(system_runs):

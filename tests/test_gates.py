@@ -7,13 +7,14 @@ import pytest
 from sumbench.errors import SumbenchError
 from sumbench.gates import Gate, check_gates, parse_gates
 from sumbench.records import Interval, RunResult
+from sumbench.spec import RunSpec
 
 
 def _run(**scores: tuple[float, float, float]) -> RunResult:
     """A run whose rouge1 statistics are the given (mean, low, high) triples."""
     by_stat = {stat: Interval(*scores.get(stat, (0.5, 0.4, 0.6)))
                for stat in ("precision", "recall", "fmeasure")}
-    return RunResult(spec={}, versions={}, documents=(), scores={"rouge1": by_stat})
+    return RunResult(spec=RunSpec(rouge={}), versions={}, documents=(), scores={"rouge1": by_stat})
 
 
 def test_syntax_and_aliases():
@@ -87,7 +88,7 @@ def test_messages_name_the_setting_and_the_choices():
 
 
 def _diag_run() -> RunResult:
-    return RunResult(spec={}, versions={}, documents=(),
+    return RunResult(spec=RunSpec(rouge={}), versions={}, documents=(),
                      scores={"rouge1": {s: Interval(0.5, 0.4, 0.6)
                                         for s in ("precision", "recall", "fmeasure")}},
                      diagnostics={"rep4": Interval(0.1, 0.05, 0.25),

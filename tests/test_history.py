@@ -93,7 +93,7 @@ def test_series_and_exactly_the_planted_change(runs: Path):
     first = h["runs"][3]
     assert first["signature"] == r3.signature
     assert first["metrics"]["rouge2.fmeasure"] == r3.scores["rouge2"]["fmeasure"].as_dict()
-    assert first["git_commit"] == r3.spec["git_commit"]
+    assert first["git_commit"] == r3.spec.git_commit
     assert first["created_at"] == r3.timings["created_at"]
     md = (runs / "out" / "history.md").read_text()
     assert md.count("🔴 regression") == 4 and "starts series 2" in md

@@ -69,11 +69,11 @@ def test_constant_documents_are_skipped_and_counted(tmp_path: Path):
             _row("d3", {"a": 3, "b": 1, "c": 2})]
     data = metaeval.load_human(_tiny(tmp_path, rows))
     scores = {"m": np.array([[1.0, 2.0, 3.0], [3.0, 1.0, 2.0], [1.0, 2.0, 3.0]])}
-    result = metaeval.meta_evaluate(data, scores, metaeval.MetaEvalOptions(n_resamples=20))
-    summary = next(r for r in result["rows"] if r["level"] == "summary")
-    assert summary["n_skipped"] == 1  # d2's human scores are constant
+    rows, _tests = metaeval.meta_evaluate(data, scores, metaeval.MetaEvalOptions(n_resamples=20))
+    summary = next(r for r in rows if r.level == "summary")
+    assert summary.n_skipped == 1  # d2's human scores are constant
     # d1: tau 1; d3: metric (1,2,3) vs human (3,1,2): pairs -,-,+ -> -1/3; mean 1/3
-    assert summary["kendall"]["value"] == pytest.approx(1 / 3, abs=1e-6)
+    assert summary.kendall.value == pytest.approx(1 / 3, abs=1e-6)
 
 
 def test_the_bootstrap_is_seeded():

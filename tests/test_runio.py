@@ -11,6 +11,7 @@ from sumbench.errors import InputError
 from sumbench.run import evaluate_suite
 from sumbench.runio import read_run, write_run
 from sumbench.scoring import RougeSpec
+from sumbench.spec import SPEC_VERSION, RunSpec
 from sumbench.suites.jsonl import load_jsonl
 from sumbench.summarizers.baselines import LeadSummarizer
 
@@ -27,7 +28,7 @@ def test_round_trip_gives_the_same_result(lead_run, tmp_path: Path):
     write_run(tmp_path, lead_run)
     back = read_run(tmp_path)
     assert back.scores == lead_run.scores
-    assert back.spec == json.loads(json.dumps(lead_run.spec))
+    assert back.spec.as_dict() == json.loads(json.dumps(lead_run.spec.as_dict()))
     assert back.counts == lead_run.counts and back.warnings == lead_run.warnings
     assert back.timings == lead_run.timings and back.versions == lead_run.versions
     for got, want in zip(back.documents, lead_run.documents, strict=True):
@@ -127,7 +128,27 @@ def test_an_older_run_migrates_without_optional_fields(lead_run, tmp_path: Path)
     _edit_results(tmp_path, broken_version_1)
     with pytest.raises(InputError) as err:
         read_run(tmp_path)
-    assert "spec lacks 'aggregation' needed to read this older run" in str(err.value)
+    assert "spec lacks 'aggregation' needed to read this run" in str(err.value)
+
+
+def test_the_spec_is_typed_and_versioned_and_older_specs_read_the_same(lead_run, tmp_path):
+    """results.json's spec is RunSpec.as_dict(), with its version; a spec written before
+    the version (1) reads back to the same fields, the signature built from them."""
+    spec = lead_run.spec
+    recorded = spec.as_dict()
+    assert recorded["spec_version"] == SPEC_VERSION == 2
+    assert list(recorded)[:4] == ["spec_version", "data", "document_ids_and_references_sha256",
+                                  "summarizer"]
+    assert recorded["summarizer"] == spec.summarizer_name == "lead"
+    assert RunSpec.from_dict(json.loads(json.dumps(recorded))).as_dict() == recorded
+    assert str(spec.signature(lead_run.versions)) == lead_run.signature
+
+    write_run(tmp_path, lead_run)
+    _edit_results(tmp_path, lambda r: r["spec"].pop("spec_version"))
+    older = read_run(tmp_path).spec
+    assert older.version == 1 and older.but(version=2) == RunSpec.from_dict(recorded)
+    assert older.differences(spec) == {}  # the version alone is no difference
+    assert spec.differences(spec.but(label="x")) == {"label": (None, "x")}
 
 
 def test_a_run_folder_is_made_with_its_parents(lead_run, tmp_path: Path):

@@ -117,7 +117,7 @@ def score(*, predictions: Sequence[str], references: Sequence[str | Sequence[str
     from sumbench.pipeline import rouge_spec
     from sumbench.records import Example
     from sumbench.scoring import score_batch
-    from sumbench.signature import from_spec
+    from sumbench.spec import Aggregation, RunSpec
 
     if use_stemmer is not None:
         warnings.warn("score(use_stemmer=...) is now score(stemmer=...), as in evaluate() "
@@ -137,18 +137,14 @@ def score(*, predictions: Sequence[str], references: Sequence[str | Sequence[str
     per_document = score_batch(references=refs, predictions=preds, spec=spec,
                                engine=rouge_engine, seed=seed)  # type: ignore[arg-type]
     examples = [Example(str(i), "", tuple(r)) for i, r in enumerate(refs)]
-    run_spec = {"rouge": spec.as_dict(),
-                "aggregation": {"mean": "exact mean over documents",
-                                "interval": f"{int(defaults.CONFIDENCE * 100)}% percentile "
-                                            "bootstrap",
-                                "n_resamples": defaults.N_RESAMPLES, "seed": seed},
-                "document_ids_and_references_sha256": results.references_digest(examples)}
+    run_spec = RunSpec(rouge=spec.as_dict(), aggregation=Aggregation(seed=seed),
+                       references_sha256=results.references_digest(examples))
     versions = {"sumbench": sumbench_version, "rouge-score": _version("rouge-score")}
     return ScoreResult(
         documents=tuple(per_document),
         scores=results.aggregate_scores(per_document, spec.rouge_types, seed) if per_document
         else {},
-        signature=str(from_spec(run_spec, versions)), spec=run_spec["rouge"])
+        signature=str(run_spec.signature(versions)), spec=dict(run_spec.rouge))
 
 
 def _version(package: str) -> str:

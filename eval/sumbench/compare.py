@@ -202,9 +202,7 @@ def directed_verdict(delta: PairedResult, direction: str | None, alpha: float,
 
 def differences(base: RunResult, new: RunResult) -> dict[str, tuple[Any, Any]]:
     """Spec entries that differ, but for those in NOT_SHOWN."""
-    return {key: (base.spec.get(key), new.spec.get(key))
-            for key in sorted(set(base.spec) | set(new.spec))
-            if key not in NOT_SHOWN and base.spec.get(key) != new.spec.get(key)}
+    return base.spec.differences(new.spec, ignore=NOT_SHOWN)
 
 
 # metric: base's values, new's values, and the direction (None: neither is better)
@@ -309,6 +307,4 @@ def _diagnostic_columns(name: str, base: RunResult, new: RunResult,
 
 
 def _label(run: RunResult, folder: str) -> str:
-    what = run.spec.get("model") or run.spec.get("predictions_file") or run.spec.get(
-        "summarizer", "?")
-    return f"{folder} ({what})"
+    return f"{folder} ({run.spec.what_ran})"

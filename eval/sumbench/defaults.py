@@ -20,6 +20,8 @@ API_CONCURRENCY = 8  # requests in flight at most
 API_TIMEOUT_S = 120.0  # per attempt: no reply byte for this long is a read timeout
 API_MAX_RETRIES = 4  # retries after the first attempt, for 408, 429, 5xx and network faults
 
+# metric families scored on the run's own path; their columns are known without a record
+BUILTIN_METRICS = ("rouge", "diagnostics")
 CONFIDENCE = 0.95  # bootstrap intervals of means and of paired deltas
 N_RESAMPLES = 2000  # bootstrap resamples for an interval
 # meta-eval resamples documents and systems and recomputes every correlation each time

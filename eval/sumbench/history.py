@@ -120,7 +120,7 @@ def expand(paths: list[str]) -> list[Path]:
 
 def label(run: RunResult, path: str) -> str:
     """--label as recorded, else the folder's name."""
-    return str(run.spec.get("label") or Path(path).name or path)
+    return str(run.spec.label or Path(path).name or path)
 
 
 def history(runs: list[tuple[str, RunResult]], *, metrics: str | None = None,
@@ -147,7 +147,7 @@ def history(runs: list[tuple[str, RunResult]], *, metrics: str | None = None,
     by_pair = dict(zip(pairs, comparisons, strict=True))
     last_pairs = tuple(by_pair[ids[-2], ids[-1]] for ids in members.values() if len(ids) > 1)
     points = tuple(RunPoint(path, label(run, path), run.signature, series[i],
-                            run.spec.get("git_commit"),
+                            run.spec.git_commit,
                             run.timings.get("created_at") or run.timings.get("started_at"),
                             _intervals(run, chosen))
                    for i, (path, run) in enumerate(runs))

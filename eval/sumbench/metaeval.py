@@ -35,6 +35,7 @@ import numpy as np
 
 from sumbench import defaults
 from sumbench.errors import InputError, SettingError, check_at_least, check_choice
+from sumbench.metaeval_result import CorrelationRow, Estimate, PairedTest
 from sumbench.metrics import BUILTIN, Metric
 from sumbench.metrics.apply import score_metric
 from sumbench.records import Example
@@ -371,7 +372,7 @@ class MetaEvalOptions:
 
 
 def meta_evaluate(data: HumanData, scores: dict[str, np.ndarray], options: MetaEvalOptions
-                  ) -> dict[str, Any]:
+                  ) -> tuple[tuple[CorrelationRow, ...], tuple[PairedTest, ...]]:
     """Every metric x dimension x level row, and the paired tests asked for."""
     for a, b in options.paired:
         for name in (a, b):
@@ -388,12 +389,12 @@ def meta_evaluate(data: HumanData, scores: dict[str, np.ndarray], options: MetaE
             y = data.human[dim]
             skipped = sum(_constant(x[d]) or _constant(y[d]) for d in range(n_docs))
             for level in LEVELS:
-                row: dict[str, Any] = {"metric": metric, "human": dim, "level": level}
-                for coefficient in COEFFICIENTS:
-                    row[coefficient] = table[metric, dim, level, coefficient].as_dict()
-                row.update(n_systems=n_sys, n_documents=n_docs,
-                           n_skipped=skipped if level == "summary" else 0)
-                rows.append(row)
+                found = {c: table[metric, dim, level, c] for c in COEFFICIENTS}
+                rows.append(CorrelationRow(
+                    metric, dim, level, **{c: Estimate.of(e.value, e.low, e.high)
+                                           for c, e in found.items()},
+                    n_systems=n_sys, n_documents=n_docs,
+                    n_skipped=skipped if level == "summary" else 0))
     tests = []
     for a, b in options.paired:
         for dim in data.dimensions:
@@ -401,10 +402,11 @@ def meta_evaluate(data: HumanData, scores: dict[str, np.ndarray], options: MetaE
                 result = correlation_paired_test(scores[a], scores[b], data.human[dim], level=level,
                                      permute=options.permute,
                                      n_permutations=options.n_resamples, seed=options.seed)
-                tests.append({"metric_a": a, "metric_b": b, "human": dim, "level": level,
-                              "coefficient": "kendall", **{k: round(v, 6) if k != "p_value"
-                                                           else v for k, v in result.items()}})
-    return {"rows": rows, "paired_tests": tests}
+                tests.append(PairedTest(a, b, dim, level, r_a=round(result["r_a"], 6),
+                                        r_b=round(result["r_b"], 6),
+                                        delta=round(result["delta"], 6),
+                                        p_value=result["p_value"]))
+    return tuple(rows), tuple(tests)
 
 
 def system_means(data: HumanData, scores: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:

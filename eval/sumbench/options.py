@@ -122,6 +122,8 @@ class RunOptions:
     output: OutputOptions = field(default_factory=OutputOptions)
     seed: int = defaults.SEED  # generation's seed and the bootstrap's
     argv: list[str] = field(default_factory=list)
+    # metric name -> its own settings (its class's Options), for metrics that have any
+    metric_options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         from sumbench.summarizers.registry import REGISTRY
@@ -145,22 +147,84 @@ class RunOptions:
         check_choice("summarizer", summarizer, tuple(REGISTRY))
         own = summarizer_options(summarizer)
         sorted_out: dict[type, dict[str, Any]] = {group: {} for group in (*GROUPS, own)}
+        metric_groups = _metric_option_groups(given.get("metrics"))
+        by_metric: dict[str, dict[str, Any]] = {}
         for name, value in given.items():
             group = next((g for g in (own, *GROUPS) if name in _names(g)), None)
-            if group is None:
+            if group is not None:
+                sorted_out[group][name] = value
+            elif any(name in _names(g) for g in metric_groups.values()):
+                metric = next(m for m, g in metric_groups.items() if name in _names(g))
+                if value is not None:  # None: not given (the command line passes all)
+                    by_metric.setdefault(metric, {})[name] = value
+            else:
                 _refuse_foreign(name, value, summarizer)
-                continue
-            sorted_out[group][name] = value
+        scoring = sorted_out[ScoringOptions]
+        scoring["metrics"] = _with_metrics_turned_on(scoring.get("metrics"), metric_groups,
+                                                     by_metric)
         return cls(summarizer=summarizer, settings=_with_seed(own, sorted_out[own], seed),
                    suite=SuiteOptions(**sorted_out[SuiteOptions]),
-                   scoring=ScoringOptions(**sorted_out[ScoringOptions]),
-                   output=OutputOptions(**sorted_out[OutputOptions]), seed=seed, argv=argv)
+                   scoring=ScoringOptions(**scoring),
+                   output=OutputOptions(**sorted_out[OutputOptions]), seed=seed, argv=argv,
+                   metric_options={m: metric_groups[m](**values)
+                                   for m, values in by_metric.items()})
+
+    def metric_settings(self, name: str) -> Any:
+        """The settings of the metric ``name`` (its class's ``Options``): as given, or
+        its defaults."""
+        from sumbench.metrics import metric_class
+
+        if name in self.metric_options:
+            return self.metric_options[name]
+        group = metric_class(name).Options
+        if group is None:
+            raise SettingError("metrics", f"the metric {name!r} declares no Options")
+        return group()
 
     def metric_objects(self) -> list[Metric]:
         """Each chosen metric, built from these options (ROUGE first)."""
         from sumbench.metrics import metric_class
 
         return [metric_class(name).from_options(self) for name in self.scoring.metrics]
+
+
+def _metric_option_groups(chosen: Any) -> dict[str, type]:
+    """The Options class of every metric that declares one: the built-in metrics and the
+    chosen ones (a plugin not chosen is not imported)."""
+    from sumbench.metrics import REGISTRY, metric_class, parse_metric_names
+
+    names = dict.fromkeys([*REGISTRY, *parse_metric_names(chosen)])
+    groups = {name: metric_class(name).Options for name in names}
+    return {name: group for name, group in groups.items() if group is not None}
+
+
+def _with_metrics_turned_on(chosen: Any, groups: dict[str, type],
+                            given: dict[str, dict[str, Any]]) -> tuple[str, ...]:
+    """The chosen metrics, plus those a ``turns_on`` setting asks for; a metric's
+    setting given a non-default value while the metric is not in the run is refused."""
+    from sumbench.metrics import parse_metric_names
+
+    names = list(parse_metric_names(chosen))
+    for metric, values in given.items():
+        declared = {f.name: f for f in fields(groups[metric])}
+        changed = [name for name, value in values.items() if value != _default(declared[name])]
+        if metric in names or not changed:
+            continue
+        if any(declared[name].metadata.get("turns_on") for name in changed):
+            names.append(metric)
+        else:
+            raise SettingError(changed[0], f"is a setting of the metric {metric!r}, which "
+                               f"this run does not compute: add it with --metrics "
+                               f"{','.join([*names, metric])}")
+    return tuple(names)
+
+
+def _default(declared: Any) -> Any:
+    if declared.default is not MISSING:
+        return declared.default
+    if declared.default_factory is not MISSING:
+        return declared.default_factory()
+    return None
 
 
 def summarizer_options(name: str) -> type:

@@ -48,7 +48,7 @@ def run_suite(options: RunOptions) -> RunResult:
     suite = options.suite
     fields = None
     if suite.article_field or suite.reference_field or suite.id_field:
-        from sumbench.suites.tables import DEFAULT, Fields
+        from sumbench.suites.rows import DEFAULT, Fields
 
         fields = Fields(suite.article_field or DEFAULT.article,
                         suite.reference_field or DEFAULT.references, suite.id_field)
@@ -92,8 +92,13 @@ def execute_run(options: RunOptions, *, formats: list[str], fail_under: str | No
 
 def _exit_code(result: RunResult, gate_results: list, max_failures: int) -> int:
     failed = result.counts.get("n_failed", 0)
-    if failed > max_failures:
+    metric_failed = result.counts.get("n_metric_failed", 0)
+    if failed + metric_failed > max_failures:
         reports.console.print_error(
+            f"{failed} document(s) failed to summarize (scored as empty summaries) and "
+            f"{metric_failed} to score (no value), more than --max-failures {max_failures}. "
+            "Run the same command again to retry only those."
+            if metric_failed else
             f"{failed} document(s) failed (more than --max-failures {max_failures}); they are "
             "scored as empty summaries. Run the same command again to retry only those.")
         return EXIT_FAILED_DOCUMENTS
@@ -158,6 +163,7 @@ def execute_meta_eval(human_file: Path, *, out: Path, options: RunOptions, meta_
                       formats: list[str], quiet: bool = False) -> int:
     """Score every system of a human-judged suite and correlate metrics with the humans."""
     from sumbench import metaeval
+    from sumbench.metaeval_result import MetaEvalResult
     from sumbench.run import package_versions
 
     assert isinstance(meta_options, metaeval.MetaEvalOptions)
@@ -165,28 +171,18 @@ def execute_meta_eval(human_file: Path, *, out: Path, options: RunOptions, meta_
     data = metaeval.load_human(human_file)
     scores = metaeval.metric_scores(data, spec, engine=options.scoring.rouge_engine,
                                     seed=options.seed, metrics=options.metric_objects())
-    tables = metaeval.meta_evaluate(data, scores, meta_options)
-    result = {
-        "input": str(human_file), "input_sha256": data.sha256,
-        "n_documents": len(data.ids), "n_systems": len(data.systems),
-        "systems": list(data.systems), "dimensions": list(data.dimensions),
-        "metrics": list(scores), "rouge": spec.as_dict(),
-        "diagnostics": None if data.articles is None or "diagnostics" not in options.scoring.metrics
-        else "computed from the articles",
-        "metric_families": list(options.scoring.metrics),
-        "resample": meta_options.resample, "n_resamples": meta_options.n_resamples,
-        "seed": meta_options.seed, "confidence": meta_options.confidence,
-        "interval": "percentile bootstrap",
-        "summary_level": "per document, the correlation across systems, averaged over "
-                         "documents where neither side is constant",
-        "paired_test": {"coefficient": "kendall", "permute": meta_options.permute,
-                        "n_permutations": meta_options.n_resamples,
-                        "alternative": "A correlates better than B (one-sided)",
-                        "scores": "z-normalised per metric before swapping"},
-        **tables,
-        "system_means": metaeval.system_means(data, scores),
-        "versions": package_versions(), "command": options.argv,
-    }
+    rows, paired_tests = metaeval.meta_evaluate(data, scores, meta_options)
+    diagnosed = data.articles is not None and "diagnostics" in options.scoring.metrics
+    result = MetaEvalResult(
+        input=str(human_file), input_sha256=data.sha256, systems=data.systems,
+        dimensions=data.dimensions, n_documents=len(data.ids), metrics=tuple(scores),
+        metric_families=options.scoring.metrics, rouge=spec.as_dict(),
+        diagnostics="computed from the articles" if diagnosed else None,
+        resample=meta_options.resample, n_resamples=meta_options.n_resamples,
+        seed=meta_options.seed, confidence=meta_options.confidence,
+        permute=meta_options.permute, rows=rows, paired_tests=paired_tests,
+        system_means=metaeval.system_means(data, scores), versions=package_versions(),
+        command=tuple(options.argv))
     written = reports.write_meta_eval(out, result, formats)
     if not quiet:
         reports.console.print_meta_eval(result, written)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # spec.py builds on scoring.py, which builds on these records
+    from sumbench.spec import RunSpec
 
 SCHEMA_VERSION = 2  # of results.json; 1 had no schema_version and no signature
 
@@ -109,7 +112,7 @@ class DocumentResult:
 class RunResult:
     """Everything a run produced: written as results.json plus samples.jsonl."""
 
-    spec: dict[str, Any]
+    spec: RunSpec  # what decides the results (spec.py)
     versions: dict[str, str]
     documents: tuple[DocumentResult, ...]
     scores: dict[str, dict[str, Interval]]  # column (rouge type...) -> statistic -> interval
@@ -120,13 +123,15 @@ class RunResult:
     diagnostics: dict[str, Interval] = field(default_factory=dict)  # measure -> interval
     flagged: dict[str, list[str]] = field(default_factory=dict)  # flag -> document ids
     rouge155: dict[str, Any] | None = None  # ROUGE-1.5.5's own printed Average and interval
+    # metric name -> the lines of <name>.jsonl in the run folder (Metric.records)
+    metric_records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def summary_dict(self) -> dict[str, Any]:
         """The aggregate part: results.json."""
         return {
             "schema_version": SCHEMA_VERSION,
             "signature": self.signature,
-            "spec": self.spec,
+            "spec": self.spec.as_dict(),
             "versions": self.versions,
             "n_documents": len(self.documents),
             "counts": self.counts,

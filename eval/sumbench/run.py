@@ -9,20 +9,21 @@ from __future__ import annotations
 import platform
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from sumbench import diagnostics, scoring, signature, stats, workers
+from sumbench import diagnostics, scoring, stats, workers
 from sumbench.metrics import BUILTIN, Metric
-from sumbench.metrics.apply import metric_spec, score_metric
+from sumbench.metrics.apply import Outcome, metric_spec, score_metric
 from sumbench.metrics.diagnostics import Diagnostics
 from sumbench.metrics.rouge import Rouge
 from sumbench.records import DocumentResult, Example, Generation, RunResult
 from sumbench.results import aggregate_diagnostics, references_digest, tally
 from sumbench.scoring import RougeSpec
+from sumbench.spec import Aggregation, RunSpec
 from sumbench.summarizers import Summarizer
 from sumbench.version import __version__
 
@@ -88,27 +89,22 @@ def generate_all(examples: Sequence[Example], summarizer: Summarizer, *, chunk_s
 
 def run_spec(examples: Sequence[Example], summarizer: Summarizer, rouge: RougeSpec,
              metrics: Sequence[Metric], *, seed: int, data_source: str,
-             extra_spec: dict[str, Any] | None) -> dict[str, Any]:
-    """What decides a run's results, for results.json: the suite, the summarizer, every
-    metric's settings and columns, the aggregation, and the project's git commit."""
-    spec = {
-        "data": data_source,
-        "document_ids_and_references_sha256": references_digest(examples),
-        **summarizer.describe(),
-        "rouge": rouge.as_dict(),
-        **({"diagnostics": diagnostics.spec()} if any(m.name == "diagnostics" for m in metrics)
-           else {}),
-        "metrics": {m.name: metric_spec(m) for m in metrics},
-        "aggregation": {"mean": "exact mean over documents",
-                        "interval": f"{int(stats.CONFIDENCE * 100)}% percentile bootstrap",
-                        "n_resamples": stats.N_RESAMPLES, "seed": seed},
-        **(extra_spec or {}),
-    }
-    # the evaluated project's commit: the git checkout sumbench runs in, if it is one
-    project_commit = git_commit(Path.cwd())
-    if project_commit:
-        spec["git_commit"] = project_commit
-    return spec
+             extra_spec: Mapping[str, Any] | None) -> RunSpec:
+    """What decides a run's results: the suite, the summarizer, every metric's settings
+    and columns, the aggregation, and the evaluated project's git commit (``extra_spec``:
+    the run's own fields of RunSpec, e.g. ``limit``, ``command``, ``label``, ``shard``)."""
+    extra = dict(extra_spec or {})
+    if "command" in extra:
+        extra["command"] = tuple(extra["command"])
+    return RunSpec(
+        data=data_source, references_sha256=references_digest(examples),
+        summarizer=summarizer.describe(), rouge=rouge.as_dict(),
+        diagnostics=(diagnostics.spec() if any(m.name == "diagnostics" for m in metrics)
+                     else None),
+        metrics={m.name: metric_spec(m) for m in metrics},
+        aggregation=Aggregation(stats.N_RESAMPLES, seed, stats.CONFIDENCE),
+        git_commit=git_commit(Path.cwd()),  # the checkout sumbench runs in, if it is one
+        **extra)
 
 
 def utc_now() -> str:
@@ -153,9 +149,11 @@ def evaluate_suite(examples: Sequence[Example], summarizer: Summarizer, rouge: R
             references=references, predictions=predictions, spec=rouge, engine=engine,
             seed=seed, pool=pool)
         t_metrics = time.perf_counter()
+        outcome = Outcome()
         for metric in others:
             values = score_metric(metric, examples, predictions, articles)
             per_doc = [{**scores, **more} for scores, more in zip(per_doc, values, strict=True)]
+            outcome.add(metric)
         metrics_s = time.perf_counter() - t_metrics
         scored = [scoring.sentence_lines(g.prediction, rouge.split) for g in generations]
         diagnosed: list[dict[str, Any] | None] = [None] * len(examples)
@@ -175,6 +173,7 @@ def evaluate_suite(examples: Sequence[Example], summarizer: Summarizer, rouge: R
         diagnostics_s += time.perf_counter() - t_diag
         derived = tally(documents, rouge, seed)
         confirm_scores()
+    with_outcome(derived, outcome)
     t2 = time.perf_counter()
 
     spec = run_spec(examples, summarizer, rouge, chosen, seed=seed, data_source=data_source,
@@ -192,6 +191,7 @@ def evaluate_suite(examples: Sequence[Example], summarizer: Summarizer, rouge: R
         "scoring_s": round(t2 - t1, 3),  # ROUGE and diagnostics
         "diagnostics_s": round(diagnostics_s, 3),
         **({"metrics_s": round(metrics_s, 3)} if others else {}),
+        **({"metrics": outcome.timings} if outcome.timings else {}),
         "scoring_helpers": helpers,  # processes that split sentences, checked, diagnosed
         "total_s": round(t2 - t0, 3),
         "documents_per_minute": round(60 * generated / generation_s, 2)
@@ -201,5 +201,15 @@ def evaluate_suite(examples: Sequence[Example], summarizer: Summarizer, rouge: R
     }
     versions = package_versions()
     return RunResult(spec=spec, versions=versions, documents=documents,
-                     signature=str(signature.from_spec(spec, versions)), timings=timings,
-                     diagnostics=diagnostic_means, **derived)
+                     signature=str(spec.signature(versions)), timings=timings,
+                     diagnostics=diagnostic_means, metric_records=outcome.records, **derived)
+
+
+def with_outcome(derived: dict[str, Any], outcome: Outcome) -> None:
+    """Add what the metrics met to ``tally``'s counts and warnings."""
+    if outcome.counts:
+        derived["counts"]["metrics"] = outcome.counts
+    if outcome.failed:
+        derived["counts"]["n_metric_failed"] = len(outcome.failed_documents())
+        derived["counts"]["metric_failed"] = outcome.failed
+        derived["warnings"] = (*derived.get("warnings", ()), *outcome.warnings())

@@ -23,7 +23,7 @@ from sumbench.records import (
     Values,
 )
 from sumbench.signature import Signature
-from sumbench.signature import from_spec as signature_from_spec
+from sumbench.spec import RunSpec
 
 RESULTS = "results.json"
 SAMPLES = "samples.jsonl"
@@ -44,7 +44,18 @@ def write_run(run_dir: Path, result: RunResult) -> None:
                             for d in result.documents))
     else:
         (run_dir / REQUESTS).unlink(missing_ok=True)  # from an earlier run in this folder
+    for name, lines in result.metric_records.items():
+        atomic_write_jsonl(run_dir / records_file(name), lines)
     atomic_write_json(run_dir / RESULTS, result.summary_dict())
+
+
+def records_file(metric: str) -> str:
+    """The run folder's file of a metric's records (``judge.jsonl``); never one of the
+    run's own files."""
+    name = f"{metric}.jsonl"
+    if name in (SAMPLES, REQUESTS, RESULTS):
+        raise ValueError(f"a metric named {metric!r} would overwrite the run's {name}")
+    return name
 
 
 def read_run(run_dir: Path) -> RunResult:
@@ -68,16 +79,16 @@ def read_run(run_dir: Path) -> RunResult:
     if not isinstance(version, int) or not 1 <= version <= SCHEMA_VERSION:
         raise InputError(where, f"schema_version {version!r} is not one this sumbench reads "
                          f"(1 to {SCHEMA_VERSION})", "upgrade sumbench")
-    spec = _field(summary, "spec", dict, where)
     versions = _field(summary, "versions", dict, where, default={})
+    try:
+        spec = RunSpec.from_dict(_field(summary, "spec", dict, where))
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise InputError(where, f"spec lacks {err} needed to read this run") from None
     scores = _scores(_field(summary, "scores", dict, where), where)
     if version >= 2:
         signature = _field(summary, "signature", str, where)
     else:  # 1: no signature yet; build it from the spec as a new run would
-        try:
-            signature = str(signature_from_spec(spec, versions))
-        except (KeyError, TypeError, AttributeError) as err:
-            raise InputError(where, f"spec lacks {err} needed to read this older run") from None
+        signature = str(spec.signature(versions))
     try:
         Signature.parse(signature)
     except ValueError as err:
@@ -91,7 +102,32 @@ def read_run(run_dir: Path) -> RunResult:
                                                    default={}), where, "diagnostics"),
                      flagged=_field(summary, "flagged", dict, where, default={}),
                      rouge155=_field(summary, "rouge155", dict, where, default=None)
-                     if "rouge155" in summary else None)
+                     if "rouge155" in summary else None,
+                     metric_records=_metric_records(run_dir, spec))
+
+
+def _metric_records(run_dir: Path, spec: RunSpec) -> dict[str, list[dict[str, Any]]]:
+    """Each metric's records file that the run folder holds (none for older runs)."""
+    found = {}
+    for name in spec.metrics:
+        path = run_dir / records_file(name)
+        if path.is_file():
+            found[name] = _jsonl_objects(path, f"{name} record")
+    return found
+
+
+def _jsonl_objects(path: Path, what: str) -> list[dict[str, Any]]:
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise InputError(f"{path}:{number}", f"unreadable {what} ({err})") from None
+            if not isinstance(row, dict):
+                raise InputError(f"{path}:{number}", f"a {what} must be a JSON object")
+            rows.append(row)
+    return rows
 
 
 _MISSING = object()

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import functools
 import random
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any, Literal
 
 from sumbench import defaults
@@ -85,6 +85,18 @@ class RougeSpec:
                                "rouge1 to rouge9, rougeL, rougeLsum")
         check_choice("tokenizer", self.tokenizer, defaults.TOKENIZERS)
         check_choice("multi_reference", self.multi_reference, defaults.MULTI_REFERENCE)
+
+    @classmethod
+    def from_dict(cls, recorded: Mapping[str, Any]) -> RougeSpec:
+        """The settings as results.json records them (``as_dict``): ROUGE-1.5.5's flags
+        decide the rest of its settings."""
+        names = {f.name for f in fields(cls)}
+        values = {k: (tuple(v) if k == "rouge_types" else v)
+                  for k, v in recorded.items() if k in names}
+        if values.get("implementation") == "rouge155":
+            values = {k: values[k] for k in ("implementation", "rouge155_flags", "split")
+                      if k in values}
+        return cls(**values)
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)

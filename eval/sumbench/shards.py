@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +60,7 @@ def merge(runs: Sequence[tuple[Path, RunResult]], argv: list[str]) -> RunResult:
         raise InputError("merge", "no shard folders given")
     markers = []
     for path, result in runs:
-        marker = result.spec.get("shard")
+        marker = result.spec.shard
         if not isinstance(marker, dict):
             raise InputError(str(path), "is not a shard (its run had no --shard I/N)")
         markers.append(marker)
@@ -103,30 +102,46 @@ def merge(runs: Sequence[tuple[Path, RunResult]], argv: list[str]) -> RunResult:
         raise InputError("merge", "the merged documents and references do not hash to the "
                          "suite the shards were cut from")
 
-    spec = {k: v for k, v in first.spec.items() if k != "shard"}
-    spec["document_ids_and_references_sha256"] = digest
-    spec["command"] = argv
-    rouge_fields = {f.name for f in fields(RougeSpec)}
-    rouge_values = {k: (tuple(v) if k == "rouge_types" else v)
-                    for k, v in spec["rouge"].items() if k in rouge_fields}
-    if rouge_values.get("implementation") == "rouge155":  # the flags decide the rest
-        rouge_values = {k: rouge_values[k] for k in ("implementation", "rouge155_flags",
-                                                     "split") if k in rouge_values}
-    rouge = RougeSpec(**rouge_values)
-    from sumbench import signature
-
-    seed = spec["aggregation"]["seed"]
+    spec = first.spec.but(shard=None, references_sha256=digest, command=tuple(argv))
+    rouge = RougeSpec.from_dict(spec.rouge)
+    seed = spec.aggregation.seed
+    derived = results.tally(documents, rouge, seed)
+    derived["counts"].update(_merged_metric_counts(runs))
+    order = {d.id: i for i, d in enumerate(documents)}
+    records = {name: sorted((r for _, run in runs for r in run.metric_records.get(name, [])),
+                            key=lambda r: order.get(str(r.get("id")), len(order)))
+               for name in dict.fromkeys(n for _, run in runs for n in run.metric_records)}
     return RunResult(spec=spec, versions=first.versions, documents=documents,
-                     signature=str(signature.from_spec(spec, first.versions)),
+                     signature=str(spec.signature(first.versions)),
                      timings=_merged_timings(runs),
                      diagnostics=results.aggregate_diagnostics(documents, seed),
-                     **results.tally(documents, rouge, seed))
+                     metric_records=records, **derived)
+
+
+def _merged_metric_counts(runs: Sequence[tuple[Path, RunResult]]) -> dict[str, Any]:
+    """The shards' metric counts as one: numbers add up, lists and tables join."""
+    def join(a: Any, b: Any) -> Any:
+        if isinstance(a, dict) and isinstance(b, dict):
+            return {k: join(a[k], b[k]) if k in a and k in b else a.get(k, b.get(k))
+                    for k in dict.fromkeys([*a, *b])}
+        if isinstance(a, list) and isinstance(b, list):
+            return a + b
+        if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+            return a + b
+        return a if a == b else [a, b]
+
+    merged: dict[str, Any] = {}
+    for _, run in runs:
+        for key in ("metrics", "n_metric_failed", "metric_failed"):
+            if key in run.counts:
+                merged[key] = join(merged[key], run.counts[key]) if key in merged \
+                    else run.counts[key]
+    return merged
 
 
 def _check_same(runs: Sequence[tuple[Path, RunResult]], markers: list[dict[str, Any]]) -> None:
     """Every shard was cut from the same suite with the same spec and scoring."""
     first_path, first = runs[0]
-    base_spec = {k: v for k, v in first.spec.items() if k not in PER_SHARD}
     base_sig = Signature.parse(first.signature)
     for (path, result), marker in zip(runs, markers, strict=True):
         for key in ("count", "suite_documents", "suite_sha256"):
@@ -134,12 +149,11 @@ def _check_same(runs: Sequence[tuple[Path, RunResult]], markers: list[dict[str, 
                 raise InputError(str(path), f"was cut from another suite or shard count than "
                                  f"{first_path} (shard {key}: {marker[key]!r} vs "
                                  f"{markers[0][key]!r})")
-        spec = {k: v for k, v in result.spec.items() if k not in PER_SHARD}
-        if spec != base_spec:
-            key = next(k for k in sorted(set(spec) | set(base_spec))
-                       if spec.get(k) != base_spec.get(k))
+        differ = result.spec.differences(first.spec, ignore=PER_SHARD)
+        if differ:
+            key, (theirs, mine) = next(iter(differ.items()))
             raise InputError(str(path), f"has a different spec from {first_path} in {key!r}: "
-                             f"{spec.get(key)!r} vs {base_spec.get(key)!r}")
+                             f"{theirs!r} vs {mine!r}")
         sig = Signature.parse(result.signature)
         differs = {k: v for k, v in base_sig.score_differences(sig).items() if k != "refs"}
         if sig.sumbench != base_sig.sumbench:

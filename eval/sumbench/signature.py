@@ -14,7 +14,9 @@ quantization is measured, so it does not block ``compare``, which notes it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import MISSING, asdict, dataclass, fields
+from typing import Any
 
 # fields that decide per-document scores; two runs compare only if these match (the
 # extra metrics are compared one by one, on the metrics both runs have: compare.py)
@@ -75,7 +77,7 @@ def short_splitter(splitter: str) -> str:
     return splitter.split(" ", 1)[0]
 
 
-def split_label(rouge: dict) -> str:
+def split_label(rouge: Mapping[str, Any]) -> str:
     """The split mode as the signature names it. ``auto`` keeps the name runs had before
     the modes (the splitter's), so their signatures, and today's default, are unchanged."""
     from sumbench.text import SPLIT_LABELS
@@ -86,12 +88,12 @@ def split_label(rouge: dict) -> str:
     return SPLIT_LABELS[mode]
 
 
-def from_spec(spec: dict, versions: dict) -> Signature:
-    """Build the signature from a run's spec and package versions (as results.json holds
-    them), so older run folders get one the same way new runs do."""
-    rouge = spec["rouge"]
-    aggregation = spec["aggregation"]
-    level = aggregation["interval"].split("%", 1)[0]  # "95% percentile bootstrap"
+def from_parts(*, rouge: Mapping[str, Any], confidence: float, n_resamples: int, seed: int,
+               references_sha256: str, versions: Mapping[str, str],
+               diagnostics_version: str = "none", quantize: str = "none",
+               metric_tokens: Sequence[str] = ()) -> Signature:
+    """The signature of a run's settings (``spec.RunSpec.signature`` gives them), so older
+    run folders get one the same way new runs do."""
     implementation = f"rouge-score-{versions.get('rouge-score', '?')}"
     if rouge.get("implementation") == "rouge155":  # ROUGE-1.5.5 and its flags, no spaces
         implementation = "rouge155[" + ",".join(str(rouge["rouge155_flags"]).split()) + "]"
@@ -103,10 +105,9 @@ def from_spec(spec: dict, versions: dict) -> Signature:
         tok=str(rouge["tokenizer"]),
         split=split_label(rouge),
         multiref=str(rouge["multi_reference"]),
-        agg=f"mean+boot{level}%-{aggregation['n_resamples']}-seed{aggregation['seed']}",
-        refs=str(spec["document_ids_and_references_sha256"])[:12],
-        diag=str(spec.get("diagnostics", {}).get("version", "none")),
-        quant=str((spec.get("generation") or {}).get("quantize", "none")),
-        metrics=",".join(entry["signature"] for name, entry in spec.get("metrics", {}).items()
-                         if name not in ("rouge", "diagnostics")) or "none",
+        agg=f"mean+boot{round(confidence * 100)}%-{n_resamples}-seed{seed}",
+        refs=str(references_sha256)[:12],
+        diag=str(diagnostics_version),
+        quant=str(quantize),
+        metrics=",".join(metric_tokens) or "none",
     )

@@ -13,12 +13,15 @@ their classes here describe their columns for the rest of the pipeline.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING
 
+from sumbench import defaults
 from sumbench.errors import SettingError
 from sumbench.metrics.base import Column, DocumentValues, Metric
+
+if TYPE_CHECKING:
+    from sumbench.spec import RunSpec
 
 __all__ = ["BUILTIN", "DEFAULT", "ENTRY_POINT_GROUP", "REGISTRY", "Column", "DocumentValues",
            "Metric", "available", "extra_columns", "metric_class", "parse_metric_names",
@@ -30,7 +33,7 @@ REGISTRY: dict[str, str] = {
     "diagnostics": "sumbench.metrics.diagnostics:Diagnostics",
     "bertscore": "sumbench.metrics.bertscore:BertScore",
 }
-BUILTIN = ("rouge", "diagnostics")  # scored on the run's own path, not through score()
+BUILTIN = defaults.BUILTIN_METRICS  # scored on the run's own path, not through score()
 DEFAULT = ("rouge", "diagnostics")
 
 
@@ -94,9 +97,9 @@ def extra_columns(names: tuple[str, ...] | str | None) -> dict[str, Column]:
     return columns
 
 
-def recorded_columns(spec: Mapping[str, Any]) -> dict[str, Column]:
+def recorded_columns(spec: RunSpec) -> dict[str, Column]:
     """The columns of a finished run's extra metrics, as its results.json records them
     (no plugin is imported): empty for runs made before metrics were recorded."""
     return {c["name"]: Column.from_dict(c)
-            for name, entry in (spec.get("metrics") or {}).items() if name not in BUILTIN
+            for name, entry in spec.metrics.items() if name not in BUILTIN
             for c in entry.get("columns", [])}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sumbench.errors import MetricError
@@ -20,6 +21,7 @@ def score_metric(metric: Metric, examples: Sequence[Example], predictions: Seque
                  articles: Sequence[str]) -> list[dict[str, Values]]:
     """Per document, the metric's columns as ``Values``, in the suite's order."""
     columns = {c.name: c for c in metric.columns()}
+    metric.document_ids = [ex.id for ex in examples]
     rows = metric.score(predictions=list(predictions),
                         references=[list(ex.references) for ex in examples],
                         articles=list(articles))
@@ -44,6 +46,46 @@ def score_metric(metric: Metric, examples: Sequence[Example], predictions: Seque
                                    for k, v in stats.items()})
         out.append(values)
     return out
+
+
+@dataclass
+class Outcome:
+    """What the run's metrics met while scoring, gathered for results.json and the run
+    folder: per metric its counts, its failed documents, its timings and its records."""
+
+    counts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    failed: dict[str, dict[str, str]] = field(default_factory=dict)  # metric -> id -> why
+    timings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def add(self, metric: Metric) -> None:
+        """Read ``metric``'s hooks after its ``score``, checking what they return."""
+        ids = list(metric.document_ids)
+        for hook, kind in (("counts", dict), ("failures", dict), ("timings", dict),
+                           ("records", list)):
+            found = getattr(metric, hook)()
+            if not isinstance(found, kind):
+                raise MetricError(f"metric {metric.name!r}: {hook}() returned "
+                                  f"{type(found).__name__}, not a {kind.__name__}")
+            if not found:
+                continue
+            if hook == "failures":
+                bad = [i for i in found if not (isinstance(i, int) and 0 <= i < len(ids))]
+                if bad:
+                    raise MetricError(f"metric {metric.name!r}: failures() names document "
+                                      f"index {bad[0]!r}, not one of 0..{len(ids) - 1}")
+                self.failed[metric.name] = {ids[i]: str(why) for i, why in sorted(found.items())}
+            else:
+                getattr(self, hook)[metric.name] = found
+
+    def failed_documents(self) -> set[str]:
+        return {doc for failed in self.failed.values() for doc in failed}
+
+    def warnings(self) -> list[str]:
+        return [f"{name}: {len(failed)} document(s) failed and have no value: "
+                + "; ".join(f"{doc} ({why})" for doc, why in list(failed.items())[:5])
+                + (" ..." if len(failed) > 5 else "")
+                for name, failed in self.failed.items()]
 
 
 def _number(value: Any, where: str) -> float | None:

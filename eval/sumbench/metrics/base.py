@@ -60,13 +60,25 @@ class Metric(ABC):
 
     name: ClassVar[str]
     needs: ClassVar[frozenset[str]] = frozenset({"prediction"})
+    # The metric's own settings: a frozen dataclass whose field names start with
+    # ``<name>_`` (``bertscore_layer``) and whose ``__post_init__`` checks them.
+    # ``RunOptions.build`` sends those names here; a field with metadata
+    # ``{"turns_on": True}`` adds the metric to the run when given a non-default value.
+    Options: ClassVar[type | None] = None
+    # the documents' ids, in the order of ``score``'s lists: set by the runner before
+    # ``score`` so that notes and failures can name documents
+    document_ids: Sequence[str] = ()
 
     @classmethod
     def from_options(cls, options: Any) -> Metric:
         """Build from the run's options (a ``sumbench.options.RunOptions``; None: the
-        defaults); most metrics need none. Typed loosely so this contract, which
-        plugins import, imports nothing of the run's settings."""
-        return cls()
+        defaults). Metrics with ``Options`` get theirs from
+        ``options.metric_settings(name)``. Typed loosely so this contract, which plugins
+        import, imports nothing of the run's settings."""
+        if cls.Options is None:
+            return cls()
+        settings = options.metric_settings(cls.name) if options is not None else cls.Options()
+        return cls(settings)  # type: ignore[call-arg]
 
     @abstractmethod
     def columns(self) -> tuple[Column, ...]:
@@ -84,3 +96,26 @@ class Metric(ABC):
     def describe(self) -> dict[str, Any]:
         """Settings for results.json's spec (never timings)."""
         return {}
+
+    # What ``score`` met, read by the runner after it (all optional):
+
+    def counts(self) -> dict[str, Any]:
+        """Events worth counting, for results.json ``counts["metrics"][name]`` (e.g.
+        ``{"n_truncated": 2, "truncated_ids": [...]}``); numbers add up and lists join
+        when shards are merged."""
+        return {}
+
+    def failures(self) -> dict[int, str]:
+        """Document index -> why its values are None (a call that failed). Counted in
+        ``counts["n_metric_failed"]`` and, with failed summaries, against
+        ``--max-failures``."""
+        return {}
+
+    def timings(self) -> dict[str, Any]:
+        """Time and usage, for results.json ``timings["metrics"][name]``."""
+        return {}
+
+    def records(self) -> list[dict[str, Any]]:
+        """Lines of ``<name>.jsonl`` in the run folder (e.g. each judge call), each with
+        the document's ``id``."""
+        return []

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sumbench.errors import SettingError
 from sumbench.fileio import atomic_write_text, inside
 from sumbench.gates import GateResult
+from sumbench.metaeval_result import MetaEvalResult
 from sumbench.records import RunResult
 from sumbench.reports import (
     console,
@@ -61,9 +62,9 @@ HISTORY_FORMATS: dict[str, tuple[str, Callable[[History], str]]] = {
     "html": ("history.html", history.html),
 }
 
-META_EVAL_FORMATS: dict[str, tuple[str, Callable[[dict], str]]] = {
+META_EVAL_FORMATS: dict[str, tuple[str, Callable[[MetaEvalResult], str]]] = {
     "json": ("meta_eval.json",
-             lambda r: json.dumps(r, indent=2, ensure_ascii=False) + "\n"),
+             lambda r: json.dumps(r.as_dict(), indent=2, ensure_ascii=False) + "\n"),
     "md": ("meta_eval.md", meta.markdown),
     "html": ("meta_eval.html", meta.html),
 }
@@ -80,7 +81,7 @@ def parse_formats(text: str | None, table: Mapping[str, object], setting_name: s
     return names
 
 
-def write_meta_eval(out_dir: Path, result: dict, formats: list[str]) -> list[Path]:
+def write_meta_eval(out_dir: Path, result: MetaEvalResult, formats: list[str]) -> list[Path]:
     return _write(out_dir, formats, META_EVAL_FORMATS, result)
 
 

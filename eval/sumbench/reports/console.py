@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sumbench.gates import GateResult
+from sumbench.metaeval_result import Estimate, MetaEvalResult
 from sumbench.records import RunResult
 from sumbench.reports.columns import PRF, other_columns, prf_columns, shown, shown_delta
 
@@ -156,31 +157,31 @@ def print_history(history: History, written: list[Path]) -> None:
         console.print(f"wrote {path}")
 
 
-def print_meta_eval(result: dict, written: list[Path]) -> None:
+def print_meta_eval(result: MetaEvalResult, written: list[Path]) -> None:
     """System-level Kendall tau-b of each metric with each human dimension."""
     from rich.table import Table
 
     console = _console()
     table = Table(title=f"System-level Kendall tau-b with human judgments "
-                        f"({result['n_systems']} systems, {result['n_documents']} documents; "
+                        f"({result.n_systems} systems, {result.n_documents} documents; "
                         "[95% CI])")
     table.add_column("metric", no_wrap=True)
-    for dim in result["dimensions"]:
+    for dim in result.dimensions:
         table.add_column(dim, justify="right", no_wrap=True)
-    by_metric: dict[str, dict[str, dict]] = {}
-    for row in result["rows"]:
-        if row["level"] == "system":
-            by_metric.setdefault(row["metric"], {})[row["human"]] = row["kendall"]
+    by_metric: dict[str, dict[str, Estimate]] = {}
+    for row in result.rows:
+        if row.level == "system":
+            by_metric.setdefault(row.metric, {})[row.human] = row.kendall
     for metric, cells in by_metric.items():
-        table.add_row(metric, *(_short(cells[d]) for d in result["dimensions"]))
+        table.add_row(metric, *(_short(cells[d]) for d in result.dimensions))
     console.print(table)
     for path in written:
         console.print(f"wrote {path}")
 
 
-def _short(c: dict) -> str:
-    if c["value"] is None:
+def _short(c: Estimate) -> str:
+    if c.value is None:
         return "-"
-    if c["low"] is None:
-        return f"{c['value']:+.3f}"
-    return f"{c['value']:+.3f} [{c['low']:+.2f}, {c['high']:+.2f}]"
+    if c.low is None or c.high is None:
+        return f"{c.value:+.3f}"
+    return f"{c.value:+.3f} [{c.low:+.2f}, {c.high:+.2f}]"

@@ -36,8 +36,8 @@ def code(text: str) -> str:
 
 def run_summary(result: RunResult, gates: list[GateResult], lowest: int = 5) -> str:
     spec = result.spec
-    lines = [f"## sumbench: {cell(spec.get('summarizer', '?'))} on "
-             f"{cell(spec.get('data', '?'))} ({len(result.documents)} documents)", ""]
+    lines = [f"## sumbench: {cell(spec.summarizer_name)} on "
+             f"{cell(spec.data or '?')} ({len(result.documents)} documents)", ""]
     lines += ["| metric | precision | recall | F1 |", "| --- | ---: | ---: | ---: |"]
     for name in prf_columns(result):
         lines.append(f"| {cell(name)} | " + " | ".join(
@@ -64,11 +64,12 @@ def run_summary(result: RunResult, gates: list[GateResult], lowest: int = 5) -> 
             lines.append(f"| {g.gate.metric} ({on}) | {value} | {g.gate.op} {g.gate.bound:g}"
                          f" | {'✅ passed' if g.passed else '❌ failed'} |")
     lines += diagnostics_lines(result)
-    rouge = spec.get("rouge", {})
-    model = spec.get("model") or spec.get("predictions_file") or "-"
+    rouge = spec.rouge
+    described = spec.summarizer
+    model = described.get("model") or described.get("predictions_file") or "-"
     lines += ["", "<details><summary>Run spec</summary>", "",
-              f"- summarizer: {cell(spec.get('summarizer', '?'))}, model: {cell(str(model))}",
-              f"- model sha256: {cell(str(spec.get('model_sha256', '-')))}",
+              f"- summarizer: {cell(spec.summarizer_name)}, model: {cell(str(model))}",
+              f"- model sha256: {cell(str(described.get('model_sha256', '-')))}",
               f"- ROUGE: {cell(', '.join(rouge.get('rouge_types', [])))}; stemmer "
               f"{rouge.get('use_stemmer')}; tokenizer {cell(str(rouge.get('tokenizer')))}; "
               f"multi-reference {cell(str(rouge.get('multi_reference')))}; split "

@@ -24,7 +24,7 @@ def load_suite(*, data: Path | None, references_dir: Path, limit: int | None = N
                fields: Any = None) -> tuple[list[Example], Any]:
     """The suite the user named: ``data`` (JSONL, or a table) if given, else the folder
     suite at ``references_dir``; and the column mapping a table was read with (None
-    otherwise). ``fields`` (tables.Fields) maps other column names."""
+    otherwise). ``fields`` (rows.Fields) maps other column names."""
     used = None
     if data is not None and (fields is not None or tables.is_table(data)):
         examples, used = tables.load(data, fields)

@@ -6,7 +6,8 @@ a cell may hold a string or a list of strings) and ``id_field`` (default: a stab
 from the file's name and the row number). Presets name the columns of the common
 datasets (CNN/DailyMail: ``article``/``highlights``; XSum: ``document``/``summary``), used
 for a Hub name that contains theirs, or for any table that has their columns and not
-the default ones. Every check of the JSONL suite applies, naming the row.
+the default ones. Rows are checked by the same validator as the JSONL suite's
+(``rows.py``), with the rules of tables, naming the row.
 
 CSV, JSON and JSONL need nothing more; parquet, ``save_to_disk`` folders and the Hub go
 through the ``datasets`` library (``pip install 'sumbench[datasets]'``) and its cache.
@@ -17,30 +18,18 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from sumbench.errors import InputError, SettingError
 from sumbench.records import Example
-from sumbench.suites.checks import check_id, clean_reference, iter_jsonl, normalize_newlines
+from sumbench.suites.checks import iter_jsonl
+from sumbench.suites.rows import DEFAULT, TABLE, Fields, example_from_row
 
 HUB_PREFIX = "hf:"
 
 
-@dataclass(frozen=True)
-class Fields:
-    article: str = "article"
-    references: tuple[str, ...] = ("references",)
-    id: str | None = None  # None: the "id" column if there is one, else a stable id
-    # from the source's name and the row number
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"article": self.article, "references": list(self.references), "id": self.id}
-
-
-DEFAULT = Fields()
 PRESETS = {
     "cnn_dailymail": Fields("article", ("highlights",)),
     "xsum": Fields("document", ("summary",)),
@@ -68,7 +57,8 @@ def load(data: Path | str, fields: Fields | None) -> tuple[list[Example], Fields
     if not rows:
         raise InputError(text, "no rows")
     chosen = fields or _guess_fields(text, rows[0][1])
-    return [_example(where, row, chosen, name, i) for i, (where, row) in enumerate(rows)], chosen
+    return [example_from_row(where, row, chosen, TABLE, source=name, index=i)
+            for i, (where, row) in enumerate(rows)], chosen
 
 
 def _guess_fields(source: str, first: dict[str, Any]) -> Fields:
@@ -147,51 +137,3 @@ def _datasets() -> Any:
                            ) from None
     datasets.disable_progress_bars()
     return datasets
-
-
-def _example(where: str, row: dict[str, Any], fields: Fields, source: str, index: int
-             ) -> Example:
-    def missing(name: str) -> InputError:
-        return InputError(where, f"no column {name!r} (columns: {', '.join(map(str, row))})",
-                          "name the columns with --article-field, --reference-field and "
-                          "--id-field")
-
-    id_column = fields.id if fields.id is not None else ("id" if "id" in row else None)
-    if id_column is None:
-        doc_id = f"{re.sub(r'[^A-Za-z0-9_-]+', '-', source)}-{index + 1:06d}"
-    elif id_column not in row:
-        raise missing(id_column)
-    else:
-        value = row[id_column]
-        doc_id = check_id(str(value) if isinstance(value, int) and not isinstance(value, bool)
-                          else value, where)
-    where_doc = f"{where} (document {doc_id!r})"
-    if fields.article not in row:
-        raise missing(fields.article)
-    article = row[fields.article]
-    if not isinstance(article, str):
-        raise InputError(where_doc, f"column {fields.article!r} must be text, got "
-                         f"{type(article).__name__}")
-    article = normalize_newlines(article).strip()
-    if not article:
-        raise InputError(where_doc, "empty article")
-    references: list[str] = []
-    for column in fields.references:
-        if column not in row:
-            raise missing(column)
-        cell = row[column]
-        cells: Sequence[Any] = [cell] if isinstance(cell, str) else cell
-        if not isinstance(cells, (list, tuple)):
-            raise InputError(where_doc, f"column {column!r} must be text or a list of texts, "
-                             f"got {type(cell).__name__}")
-        for value in cells:
-            if not isinstance(value, str):
-                raise InputError(where_doc, f"column {column!r} holds a "
-                                 f"{type(value).__name__}, not text")
-            cleaned = clean_reference(value)
-            if not cleaned:
-                raise InputError(where_doc, f"column {column!r} holds an empty reference")
-            references.append(cleaned)
-    if not references:
-        raise InputError(where_doc, "no reference summary")
-    return Example(doc_id, article, tuple(references), where)
