@@ -6,7 +6,10 @@ refused before any scoring; the encoder wheel's hash checked."""
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -168,7 +171,7 @@ def test_bad_settings_are_one_line_naming_the_setting(encoder_dir, tiny_causal, 
         BertScoreOptions(bertscore_baseline=tmp_path / "missing.tsv")
     short = tmp_path / "short.tsv"
     short.write_text("LAYER,P,R,F\n0,0.1,0.1,0.1\n")
-    with pytest.raises(SettingError, match="has 1 rows, none for layer 4"):
+    with pytest.raises(SettingError, match=f"has 1 rows, none for layer {DEFAULT_LAYER}"):
         BertScore(BertScoreOptions(bertscore_baseline=short)).setup()
 
 
@@ -193,3 +196,75 @@ def test_a_wheel_with_other_weights_is_refused(tmp_path, monkeypatch, encoder_di
     (folder / encoders.WEIGHTS).write_bytes(b"changed")
     with pytest.raises(ModelError, match="does not match the expected"):
         encoders.default_encoder_dir()
+
+
+def _sumbench(cache: Path, *args: object, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "SUMBENCH_WORKERS": "0",
+           "SUMBENCH_CACHE_DIR": str(cache)}
+    return subprocess.run([sys.executable, "-m", "sumbench", *map(str, args)], cwd=cwd,
+                          env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_a_run_records_the_encoder_and_compare_refuses_other_settings(encoder_dir,
+                                                                       tmp_path):
+    """A run: per document values equal to the metric's own, the spec names the folder,
+    its sha256 and the layer, the signature carries the token, and two runs at different
+    layers are not compared on bertscore."""
+    from sumbench.compare import compare_runs
+    from sumbench.errors import IncomparableRunsError
+    from sumbench.options import RunOptions
+    from sumbench.pipeline import execute_run
+    from sumbench.runio import read_run
+
+    for layer in (DEFAULT_LAYER, 3):
+        options = RunOptions.build(summarizer="lead", data=CNNDM, limit=3, cache=False,
+                                   quiet=True, out=tmp_path / f"L{layer}",
+                                   metrics="rouge,bertscore", bertscore_layer=layer)
+        assert execute_run(options, formats=["md"], fail_under=None, gate_on="mean") == 0
+    results = json.loads((tmp_path / f"L{DEFAULT_LAYER}" / "results.json").read_text())
+    settings = results["spec"]["metrics"]["bertscore"]["settings"]
+    assert settings["model_path"] == str(encoder_dir)
+    assert settings["model_sha256"] == encoders.WEIGHTS_SHA256
+    assert settings["layer"] == DEFAULT_LAYER and settings["idf"] is False
+    assert results["signature"].endswith(
+        f"|metrics:bertscore-all-minilm-l6-v2-L{DEFAULT_LAYER}-idf-no")
+    assert results["counts"]["metrics"]["bertscore"]["n_empty"] == 0
+    samples = [json.loads(line) for line in
+               (tmp_path / f"L{DEFAULT_LAYER}" / "samples.jsonl").read_text().splitlines()]
+    mine, _ = ours(encoder_dir, [s["prediction"] for s in samples],
+                   [s["references"] for s in samples])
+    for sample, row in zip(samples, mine, strict=True):
+        assert [sample["scores"]["bertscore"][s] for s in STATS] == pytest.approx(row,
+                                                                               abs=1e-6)
+    with pytest.raises(IncomparableRunsError, match="the runs scored bertscore differently"):
+        compare_runs(read_run(tmp_path / f"L{DEFAULT_LAYER}"), read_run(tmp_path / "L3"),
+                     metrics="bertscore")
+
+
+def test_bad_settings_stop_the_command_before_any_work(encoder_dir, tmp_path):
+    cache = encoder_dir.parents[1]
+    common = ("run", "--data", CNNDM, "--limit", 2, "--summarizer", "lead", "--no-cache",
+              "--quiet", "--out", "never")
+    for extra, message in [
+            (("--metrics", "rouge,bertscore", "--bertscore-layer", 9),
+             "--bertscore-layer is 9, but all-minilm-l6-v2 has 6 layers: choose 0 to 6"),
+            (("--metrics", "rouge,bertscore", "--bertscore-baseline", "none.tsv"),
+             "--bertscore-baseline none.tsv: no such file"),
+            (("--bertscore-layer", 3,), "add it with --metrics rouge,diagnostics,bertscore")]:
+        done = _sumbench(cache, *common, *extra, cwd=tmp_path)
+        assert done.returncode == 2 and message in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "never").exists()
+
+
+def test_meta_eval_correlates_bertscore(encoder_dir, tmp_path):
+    human = tmp_path / "summeval-3.jsonl"
+    human.write_text("".join(line + "\n" for line in
+                             SUMMEVAL.read_text(encoding="utf-8").splitlines()[:3]))
+    done = _sumbench(encoder_dir.parents[1], "meta-eval", human, "--metrics",
+                     "rouge,bertscore", "--bertscore-layer", 2, "--n-resamples", 20,
+                     "--report", "json", "--out", "meta", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    result = json.loads((tmp_path / "meta" / "meta_eval.json").read_text())
+    assert {"bertscore.precision", "bertscore.recall", "bertscore.fmeasure"} <= set(
+        result["metrics"])

@@ -95,6 +95,10 @@ def run(
     rouge_engine: o.RougeEngineOption = "auto",
     rouge_impl: o.RougeImplOption = "rouge-score",
     rouge155_flags: o.Rouge155Flags = None,
+    bertscore_model: o.BertscoreModel = None,
+    bertscore_layer: o.BertscoreLayer = None,
+    bertscore_idf: o.BertscoreIdf = False,
+    bertscore_baseline: o.BertscoreBaseline = None,
     out: o.RunFolder = None,
     label: o.Label = None,
     report: o.Report = None,
@@ -276,6 +280,10 @@ def meta_eval(
     split: o.Split = "auto",
     rouge_impl: o.RougeImplOption = "rouge-score",
     rouge155_flags: o.Rouge155Flags = None,
+    bertscore_model: o.BertscoreModel = None,
+    bertscore_layer: o.BertscoreLayer = None,
+    bertscore_idf: o.BertscoreIdf = False,
+    bertscore_baseline: o.BertscoreBaseline = None,
     report: Annotated[str, typer.Option(help="json,md,html")] = "json,md,html",
     quiet: Annotated[bool, typer.Option(help="No table.")] = False,
 ) -> None:
@@ -302,7 +310,9 @@ def meta_eval(
         options = RunOptions.build(out=None, stemmer=stemmer, tokenizer=tokenizer,
                              multi_reference=multi_reference, rouge_types=rouge_types,
                              split=split, rouge_impl=rouge_impl, rouge155_flags=rouge155_flags,
-                             seed=seed, metrics=metrics, argv=sys.argv[1:])
+                             seed=seed, metrics=metrics, argv=sys.argv[1:],
+                             bertscore_model=bertscore_model, bertscore_layer=bertscore_layer,
+                             bertscore_idf=bertscore_idf, bertscore_baseline=bertscore_baseline)
         return execute_meta_eval(human_file, out=out, options=options, meta_options=meta,
                                  formats=formats, quiet=quiet)
 

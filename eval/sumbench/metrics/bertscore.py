@@ -100,17 +100,16 @@ class BertScore(Metric):
         self.settings = settings or BertScoreOptions()
         self._setup: Setup | None = None
         self._encoder: Any = None
-        self.document_ids: Sequence[str] = ()
         self._counts: dict[str, Any] = {}
         self._timings: dict[str, Any] = {}
 
     @classmethod
     def from_options(cls, options: Any) -> BertScore:
-        """With a run's options, the encoder is found and checked now, before any work."""
+        """With a run's options, the encoder is found and checked now, before any work
+        (without: the defaults, resolved when first needed)."""
         if options is None:
             return cls()
-        getter = getattr(options, "metric_settings", None)
-        metric = cls(getter(cls.name) if getter else None)
+        metric = cls(options.metric_settings(cls.name))
         metric.setup()
         return metric
 
@@ -164,6 +163,7 @@ class BertScore(Metric):
                 "baseline_sha256": setup.baseline_sha256,
                 "baseline_values": list(setup.baseline) if setup.baseline else None,
                 "multi_reference": "max of precision, recall and F1, each separately",
+                "truncation": "at the tokenizer's model_max_length, as bert-score",
                 "reference": "bert-score 0.3.13"}
 
     def counts(self) -> dict[str, Any]:
@@ -228,8 +228,7 @@ class BertScore(Metric):
         cut = [names[d] for d, (p, refs) in enumerate(zip(predictions, references, strict=True))
                if any(encoded[index[t]][1] for t in (p, *refs))]
         self._counts = {"n_empty": len(empty), "empty_ids": empty,
-                        "n_truncated": len(cut), "truncated_ids": cut,
-                        "max_tokens": self._encoder.max_length}
+                        "n_truncated": len(cut), "truncated_ids": cut}
 
 
 def match_all(predictions: Sequence[str], references: Sequence[Sequence[str]],
