@@ -114,8 +114,8 @@ MaxRetries = Annotated[int, _option(panel=SERVED, help=(
 
 # -- scoring ----------------------------------------------------------------------------
 Metrics = Annotated[str, _option(panel=SCORING, help=(
-    "Metric families: rouge (always), diagnostics, and any installed plugin's (entry "
-    "point group sumbench.metrics)."))]
+    "Metric families: rouge (always), diagnostics, bertscore, and any installed plugin's "
+    "(entry point group sumbench.metrics)."))]
 Stemmer = Annotated[bool, _option("--stemmer/--no-stemmer", panel=SCORING, help=(
     "Porter stemming (on, as in CNN/DM papers)."))]
 Tokenizer = Annotated[TokenizerName, _option(panel=SCORING, help=(
