@@ -105,7 +105,7 @@ def score(*, predictions: Sequence[str], references: Sequence[str | Sequence[str
           tokenizer: str = "default", multi_reference: str = "max", split: str = "auto",
           rouge_impl: str = "rouge-score", rouge155_flags: str | None = None,
           rouge_engine: str = "auto", seed: int = defaults.SEED,
-          use_stemmer: bool | None = None) -> ScoreResult:
+          use_stemmer: bool | None = None, lang: str | None = None) -> ScoreResult:
     """ROUGE of each prediction against its reference (a string) or references (a list),
     with the same arithmetic, sentence splitting, checks and aggregate as a run.
 
@@ -132,7 +132,7 @@ def score(*, predictions: Sequence[str], references: Sequence[str | Sequence[str
     options = RunOptions.build(out=None, stemmer=stemmer, tokenizer=tokenizer,
                          multi_reference=multi_reference, rouge_types=rouge_types, split=split,
                          rouge_engine=rouge_engine, rouge_impl=rouge_impl,
-                         rouge155_flags=rouge155_flags, seed=seed)
+                         rouge155_flags=rouge155_flags, seed=seed, lang=lang)
     spec = rouge_spec(options)
     per_document = score_batch(references=refs, predictions=preds, spec=spec,
                                engine=rouge_engine, seed=seed)  # type: ignore[arg-type]

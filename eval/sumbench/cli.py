@@ -92,6 +92,7 @@ def run(
     multi_reference: o.MultiReferenceOption = "max",
     rouge_types: o.RougeTypes = o.ROUGE_TYPES_DEFAULT,
     split: o.Split = "auto",
+    lang: o.Lang = None,
     rouge_engine: o.RougeEngineOption = "auto",
     rouge_impl: o.RougeImplOption = "rouge-score",
     rouge155_flags: o.Rouge155Flags = None,
@@ -161,6 +162,9 @@ def merge(
     gate: o.Gate = None,
     gate_on: o.GateOn = "mean",
     max_failures: o.MaxFailures = 0,
+    lang: Annotated[str | None, typer.Option(help=(
+        "Refuse the merge unless every shard was scored with --lang this language "
+        "(the shards' recorded settings are used either way)."))] = None,
 ) -> None:
     """Join the shards of one suite (`run --shard I/N`) into one run folder."""
 
@@ -171,7 +175,7 @@ def merge(
         return execute_merge(shard_dirs, out=out, formats=parse_formats(report, FORMATS,
                                                                          "report"),
                              fail_under=gates_text(fail_under, gate), gate_on=gate_on,
-                             max_failures=max_failures, argv=sys.argv[1:])
+                             max_failures=max_failures, argv=sys.argv[1:], lang=lang)
 
     _guard(action)
 
@@ -278,6 +282,7 @@ def meta_eval(
     multi_reference: o.MultiReferenceOption = "max",
     rouge_types: o.RougeTypes = o.ROUGE_TYPES_DEFAULT,
     split: o.Split = "auto",
+    lang: o.Lang = None,
     rouge_impl: o.RougeImplOption = "rouge-score",
     rouge155_flags: o.Rouge155Flags = None,
     bertscore_model: o.BertscoreModel = None,
@@ -310,7 +315,7 @@ def meta_eval(
         options = RunOptions.build(out=None, stemmer=stemmer, tokenizer=tokenizer,
                              multi_reference=multi_reference, rouge_types=rouge_types,
                              split=split, rouge_impl=rouge_impl, rouge155_flags=rouge155_flags,
-                             seed=seed, metrics=metrics, argv=sys.argv[1:],
+                             seed=seed, metrics=metrics, lang=lang, argv=sys.argv[1:],
                              bertscore_model=bertscore_model, bertscore_layer=bertscore_layer,
                              bertscore_idf=bertscore_idf, bertscore_baseline=bertscore_baseline)
         return execute_meta_eval(human_file, out=out, options=options, meta_options=meta,

@@ -129,6 +129,9 @@ Split = Annotated[SplitMode, _option(panel=SCORING, help=(
     "ROUGE-Lsum's sentences: auto (the lines if the text has line breaks, else pysbd; "
     "with rouge155, the lines), newline (each line, never re-split, as rouge-score) or "
     "pysbd (every line split further)."))]
+Lang = Annotated[str | None, _option(panel=SCORING, help=(
+    "ROUGE as XL-Sum's multilingual scorer scores this language: ISO 639-1 code or XL-Sum "
+    "name (zh, ja, th, hi, ru, ar, ko ...; README). Needs sumbench[multilingual]."))]
 RougeEngineOption = Annotated[RougeEngine, _option(panel=SCORING, help=(
     "auto (fast, checked against rouge-score on a sample) or reference."))]
 RougeImplOption = Annotated[RougeImpl, _option(panel=SCORING, help=(

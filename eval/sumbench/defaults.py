@@ -3,6 +3,8 @@ dataclasses and the summarizers all read them from here."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 # every type rouge-score accepts (ROUGE-N up to 9), for --rouge-types
 ROUGE_TYPE_CHOICES = (*(f"rouge{n}" for n in range(1, 10)), "rougeL", "rougeLsum")
@@ -41,6 +43,7 @@ TOKENIZERS = ("default", "unicode")
 SPLIT_MODES = ("auto", "newline", "pysbd")
 MULTI_REFERENCE = ("max", "mean")
 ROUGE_ENGINES = ("auto", "fast", "reference")
+Engine = Literal["auto", "fast", "reference"]  # the type of a ROUGE_ENGINES value
 ROUGE_IMPLEMENTATIONS = ("rouge-score", "rouge155")
 GATE_ON = ("mean", "low")
 API_ENDPOINTS = ("chat", "completions")

@@ -56,6 +56,7 @@ class ScoringOptions:
     rouge_engine: str = "auto"
     rouge_impl: str = "rouge-score"
     rouge155_flags: str | None = None
+    lang: str | None = None  # XL-Sum's multilingual ROUGE for this language (multilingual.py)
 
     def __post_init__(self) -> None:
         from sumbench.metrics import parse_metric_names
@@ -77,6 +78,13 @@ class ScoringOptions:
                                        "-f ...)")
         elif self.rouge155_flags is not None:
             raise SettingError("rouge155_flags", "is only for --rouge-impl rouge155")
+        if self.lang is not None:
+            from sumbench.multilingual import canonical
+
+            if self.rouge_impl != "rouge-score" or self.tokenizer != "default":
+                raise SettingError("lang", "brings XL-Sum's tokenizer for its language: it "
+                                   "takes neither --tokenizer nor --rouge-impl rouge155")
+            object.__setattr__(self, "lang", canonical(self.lang))
         object.__setattr__(self, "metrics", parse_metric_names(self.metrics))
 
     @property

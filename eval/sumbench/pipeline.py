@@ -107,11 +107,14 @@ def _exit_code(result: RunResult, gate_results: list, max_failures: int) -> int:
 
 def execute_merge(shard_dirs: list[Path], *, out: Path, formats: list[str],
                   fail_under: str | None, gate_on: str, max_failures: int,
-                  argv: list[str]) -> int:
-    """Merge shard run folders into one run folder; reports and gates as for a run."""
+                  argv: list[str], lang: str | None = None) -> int:
+    """Merge shard run folders into one run folder; reports and gates as for a run.
+    With ``lang``, the shards must have been scored for that language."""
     from sumbench import shards
 
     result = shards.merge([(d, read_run(d)) for d in shard_dirs], argv)
+    if lang is not None:
+        shards.check_language(result.spec.rouge, lang, shard_dirs[0])
     gates = parse_gates(fail_under, columns=recorded_columns(result.spec))
     write_run(out, result)
     gate_results = check_gates(result, gates, gate_on)  # type: ignore[arg-type]

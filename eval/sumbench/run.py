@@ -155,7 +155,7 @@ def evaluate_suite(examples: Sequence[Example], summarizer: Summarizer, rouge: R
             per_doc = [{**scores, **more} for scores, more in zip(per_doc, values, strict=True)]
             outcome.add(metric)
         metrics_s = time.perf_counter() - t_metrics
-        scored = [scoring.sentence_lines(g.prediction, rouge.split) for g in generations]
+        scored = [rouge.lines(g.prediction) for g in generations]
         diagnosed: list[dict[str, Any] | None] = [None] * len(examples)
         diagnostics_s = 0.0
         if diagnose:

@@ -11,7 +11,8 @@ Traps handled here on purpose:
   (rule-based, offline); ``newline`` never re-splits (rouge-score's and HF evaluate's
   numbers), ``pysbd`` splits every line. References and predictions follow the same rule.
 - rouge-score's default tokenizer keeps only ``[a-z0-9]``: text in other scripts
-  scores 0 silently. ``coverage_warnings`` names such documents and
+  scores 0 silently. ``coverage_warnings`` names such documents and the ``lang`` to give;
+  ``lang`` scores as XL-Sum's multilingual scorer does (``multilingual.py``), and
   ``tokenizer="unicode"`` keeps letters of every script.
 - Multi-reference policy is explicit: ``max`` (rouge-score's ``score_multi``: per ROUGE
   type, the reference with the best F1) or ``mean`` (the mean of each of P, R and F1
@@ -45,7 +46,7 @@ ROUGE_TYPE_CHOICES = defaults.ROUGE_TYPE_CHOICES
 STATISTICS = defaults.STATISTICS
 Tokenizer = Literal["default", "unicode"]
 Policy = Literal["max", "mean"]
-Engine = Literal["auto", "fast", "reference"]
+Engine = defaults.Engine
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class RougeSpec:
     implementation: str = "rouge-score"  # or "rouge155": ROUGE-1.5.5 (rouge155/)
     rouge155_flags: str = ""  # the Perl flags, in rouge155 mode; they decide the types
     split: str = "auto"  # Lsum's sentences: auto, newline or pysbd (defaults.SPLIT_MODES)
+    lang: str = ""  # XL-Sum's scorer for this language (multilingual.py); "": rouge-score's
 
     def __post_init__(self) -> None:
         check_choice("rouge_impl", self.implementation, defaults.ROUGE_IMPLEMENTATIONS)
@@ -68,6 +70,8 @@ class RougeSpec:
             # the Perl script takes each line as a sentence: auto means its own rule
             object.__setattr__(self, "split", "newline")
         object.__setattr__(self, "splitter", SPLITTERS[self.split])
+        if self.lang:
+            self._check_lang()
         if self.implementation == "rouge155":
             from sumbench import rouge155
 
@@ -86,6 +90,29 @@ class RougeSpec:
         check_choice("tokenizer", self.tokenizer, defaults.TOKENIZERS)
         check_choice("multi_reference", self.multi_reference, defaults.MULTI_REFERENCE)
 
+    def _check_lang(self) -> None:
+        """``lang`` names a language of XL-Sum's scorer, which has its own tokenizer and
+        sentence rule; no download or package is needed to build the spec."""
+        from sumbench import multilingual, multilingual_scoring
+
+        if self.implementation != "rouge-score":
+            raise SettingError("lang", "is for rouge-score's arithmetic, not --rouge-impl "
+                               f"{self.implementation}")
+        if self.tokenizer != "default":
+            raise SettingError("tokenizer", f"is {self.tokenizer!r}, but --lang brings XL-Sum's "
+                               "tokenizer for its language: give one of them")
+        code = multilingual.canonical(self.lang)
+        object.__setattr__(self, "lang", code)
+        object.__setattr__(self, "splitter", multilingual_scoring.splitter(code, self.split))
+
+    def lines(self, text: str) -> str:
+        """One sentence per line, as ROUGE-Lsum reads the text under this spec."""
+        if self.lang:
+            from sumbench import multilingual_scoring
+
+            return multilingual_scoring.sentence_lines(text, self.lang, self.split)
+        return sentence_lines(text, self.split)
+
     @classmethod
     def from_dict(cls, recorded: Mapping[str, Any]) -> RougeSpec:
         """The settings as results.json records them (``as_dict``): ROUGE-1.5.5's flags
@@ -96,11 +123,20 @@ class RougeSpec:
         if values.get("implementation") == "rouge155":
             values = {k: values[k] for k in ("implementation", "rouge155_flags", "split")
                       if k in values}
+        if values.get("lang"):  # "tokenizer" holds the language's label (xlsum-CODE)
+            values.pop("tokenizer", None)
         return cls(**values)
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["rouge_types"] = list(self.rouge_types)
+        if self.lang:
+            from sumbench import multilingual
+
+            d.pop("rouge155_flags")
+            d.update(multilingual.describe(self.lang, self.use_stemmer))
+            return d
+        d.pop("lang")
         if self.implementation == "rouge155":
             from sumbench import rouge155
 
@@ -178,6 +214,12 @@ def score(*, references: Sequence[str], prediction: str, spec: RougeSpec) -> dic
     """
     if isinstance(references, str) or not references:
         raise ValueError("references must be a non-empty sequence of strings")
+    if spec.lang:
+        from sumbench import multilingual_scoring
+
+        scores, _ = multilingual_scoring.score_pairs(
+            spec, [(r, prediction) for r in references], "reference", 0, 0, None)
+        return _apply_policy(scores, spec)
     scorer = _reference_scorer(spec)
     targets = [sentence_lines(r, spec.split) for r in references]
     pred = sentence_lines(prediction, spec.split)
@@ -219,6 +261,8 @@ def score_batch_then_check(*, references: Sequence[Sequence[str]],
         return rouge155.score_run(references=references, predictions=predictions,
                                   flags=spec.rouge155_flags, split=spec.split
                                   ), _nothing_to_check
+    if spec.lang:
+        return _score_language(references, predictions, spec, engine, check_sample, seed, pool)
     fast = _fast_scorer(spec) if engine != "reference" else None
     if fast is None:
         if engine == "fast":
@@ -244,6 +288,24 @@ def score_batch_then_check(*, references: Sequence[Sequence[str]],
         expected = checked.result() if checked else reference_scores(spec, pairs)
         _compare_sample(flat, chosen, expected, flat_preds, spec)
 
+    results, start = [], 0
+    for refs in references:
+        results.append(_apply_policy(flat[start:start + len(refs)], spec))
+        start += len(refs)
+    return results, confirm
+
+
+def _score_language(references: Sequence[Sequence[str]], predictions: Sequence[str],
+                    spec: RougeSpec, engine: Engine, check_sample: int, seed: int,
+                    pool: Executor | None
+                    ) -> tuple[list[dict[str, Score]], Callable[[], None]]:
+    """``--lang``: XL-Sum's scorer's tokens (multilingual_scoring.py), this module's
+    multi-reference policy."""
+    from sumbench import multilingual_scoring
+
+    pairs = [(r, p) for refs, p in zip(references, predictions, strict=True) for r in refs]
+    flat, confirm = multilingual_scoring.score_pairs(spec, pairs, engine, check_sample, seed,
+                                                     pool)
     results, start = [], 0
     for refs in references:
         results.append(_apply_policy(flat[start:start + len(refs)], spec))
@@ -315,13 +377,19 @@ def low_coverage(text: str, threshold: float = 0.5) -> bool:
 
 def coverage_warnings(ids: Sequence[str], references: Sequence[Sequence[str]],
                       predictions: Sequence[str], spec: RougeSpec) -> list[str]:
-    """Name the documents whose text the default tokenizer mostly throws away."""
-    if spec.tokenizer != "default":
+    """Name the documents whose text the default tokenizer mostly throws away, and the
+    ``--lang`` their script suggests."""
+    if spec.tokenizer != "default" or spec.lang or spec.implementation != "rouge-score":
         return []
     bad = [doc_id for doc_id, refs, pred in zip(ids, references, predictions, strict=True)
            if any(low_coverage(r) for r in refs) or low_coverage(pred)]
     if not bad:
         return []
+    from sumbench.multilingual import suggest_lang
+
     shown = ", ".join(repr(b) for b in bad[:10]) + (" ..." if len(bad) > 10 else "")
+    flagged = set(bad)
+    texts = [t for doc_id, refs, pred in zip(ids, references, predictions, strict=True)
+             if doc_id in flagged for t in (*refs, pred)]
     return [f"{len(bad)} document(s) are mostly non-ASCII words that rouge-score's default "
-            f"tokenizer drops, so they score near 0: {shown}. Use --tokenizer unicode."]
+            f"tokenizer drops, so they score near 0: {shown}. {suggest_lang(texts)}"]

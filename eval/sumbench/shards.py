@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -173,3 +173,16 @@ def _merged_timings(runs: Sequence[tuple[Path, RunResult]]) -> dict[str, Any]:
             **({"created_at": max(created)} if created else {}),  # the last shard's
             "shard_generation_s": total("generation_s"), "shard_total_s": total("total_s"),
             "cache_hits": int(total("cache_hits"))}
+
+
+def check_language(rouge: Mapping[str, Any], lang: str, first: Path) -> None:
+    """``merge --lang``: the shards (which agree, ``_check_same``) were scored for it;
+    ``rouge`` is the merged spec's ROUGE settings."""
+    from sumbench.multilingual import canonical
+
+    wanted, recorded = canonical(lang), rouge.get("lang")
+    if recorded != wanted:
+        scored = f"with --lang {recorded}" if recorded else "without --lang"
+        raise InputError(str(first), f"was scored {scored}, not --lang {wanted}; merge takes "
+                         "the shards' recorded settings: rerun them with --lang "
+                         f"{wanted}, or merge without --lang")

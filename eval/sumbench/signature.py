@@ -29,9 +29,9 @@ class Signature:
     sumbench: str  # the version that computed the scores
     rouge: str  # implementation and version, e.g. rouge-score-0.1.2
     types: str  # ROUGE types, comma-separated
-    stem: str  # porter or none
-    tok: str  # default or unicode
-    split: str  # Lsum's sentences: pysbd-0.3 (auto), newline, or pysbd-0.3-always
+    stem: str  # porter or none; with --lang, the language's stemmer (e.g. xlsum-hindi)
+    tok: str  # default or unicode; with --lang, xlsum-CODE (e.g. xlsum-zh)
+    split: str  # Lsum's sentences: pysbd-0.3 (auto), newline, pysbd-0.3-always, pysbd-0.3-CODE
     multiref: str  # max or mean
     agg: str  # aggregate: exact mean + bootstrap level, resamples and seed
     refs: str  # the first 12 hex digits of the digest over document ids and references
@@ -97,11 +97,13 @@ def from_parts(*, rouge: Mapping[str, Any], confidence: float, n_resamples: int,
     implementation = f"rouge-score-{versions.get('rouge-score', '?')}"
     if rouge.get("implementation") == "rouge155":  # ROUGE-1.5.5 and its flags, no spaces
         implementation = "rouge155[" + ",".join(str(rouge["rouge155_flags"]).split()) + "]"
+    for tool, version in (rouge.get("tools") or {}).items():  # --lang: what makes the tokens
+        implementation += f"+{tool}-{version}"
     return Signature(
         sumbench=str(versions.get("sumbench", "?")),
         rouge=implementation,
         types=",".join(rouge["rouge_types"]),
-        stem="porter" if rouge["use_stemmer"] else "none",
+        stem=str(rouge.get("stemmer") or ("porter" if rouge["use_stemmer"] else "none")),
         tok=str(rouge["tokenizer"]),
         split=split_label(rouge),
         multiref=str(rouge["multi_reference"]),

@@ -27,10 +27,15 @@ class Rouge(Metric):
             return cls(RougeSpec(implementation="rouge155",
                                  rouge155_flags=scoring.rouge155_flags or "",
                                  split=scoring.split))
-        return cls(RougeSpec(rouge_types=scoring.rouge_type_list, use_stemmer=scoring.stemmer,
-                             tokenizer=scoring.tokenizer,  # type: ignore[arg-type]
-                             multi_reference=scoring.multi_reference,  # type: ignore[arg-type]
-                             split=scoring.split))
+        spec = RougeSpec(rouge_types=scoring.rouge_type_list, use_stemmer=scoring.stemmer,
+                         tokenizer=scoring.tokenizer,  # type: ignore[arg-type]
+                         multi_reference=scoring.multi_reference,  # type: ignore[arg-type]
+                         split=scoring.split, lang=scoring.lang or "")
+        if spec.lang:  # a missing extra or data is refused before any text is read
+            from sumbench.multilingual import check_ready
+
+            check_ready(spec.lang, spec.use_stemmer)
+        return cls(spec)
 
     def columns(self) -> tuple[Column, ...]:
         return tuple(Column(t, STATISTICS, "higher", self.name) for t in self.spec.rouge_types)
