@@ -7,11 +7,13 @@ pairs on the whole file). Imports are done before either clock starts; each side
 includes loading its model. bert-score runs with its defaults (batch 64) on the CPU.
 
     python bench/bertscore.py [--limit N] [--idf] [--layer L] [--first ours|bert-score]
+                              [--repeats N]
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 from pathlib import Path
 
@@ -28,6 +30,8 @@ def main() -> None:
     parser.add_argument("--idf", action="store_true")
     parser.add_argument("--layer", type=int, default=None)
     parser.add_argument("--first", choices=("ours", "bert-score"), default="bert-score")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="pairs of runs, alternating which goes first; medians reported")
     args = parser.parse_args()
 
     import json
@@ -62,17 +66,25 @@ def main() -> None:
                                    num_layers=setup.layer, idf=args.idf, device="cpu")
         return time.perf_counter() - t, torch.stack((p, r, f), dim=-1).tolist()
 
-    if args.first == "ours":
-        (mine_s, mine), (theirs_s, theirs) = run_ours(), run_theirs()
-    else:
-        (theirs_s, theirs), (mine_s, mine) = run_theirs(), run_ours()
+    times: dict[str, list[float]] = {"ours": [], "theirs": []}
+    first = args.first
+    for _ in range(args.repeats):
+        if first == "ours":
+            (mine_s, mine), (theirs_s, theirs) = run_ours(), run_theirs()
+        else:
+            (theirs_s, theirs), (mine_s, mine) = run_theirs(), run_ours()
+        print(f"  {first} first: bert_score.score {theirs_s:.1f} s, sumbench {mine_s:.1f} s, "
+              f"ratio {theirs_s / mine_s:.2f}x", flush=True)
+        times["ours"].append(mine_s)
+        times["theirs"].append(theirs_s)
+        first = "ours" if first == "bert-score" else "bert-score"
+    theirs_s, mine_s = statistics.median(times["theirs"]), statistics.median(times["ours"])
     diff = max(abs(a - b) for m, t in zip(mine, theirs, strict=True)
                for a, b in zip(m, t, strict=True))
-    print(f"bert_score.score: {theirs_s:.1f} s")
-    print(f"sumbench:         {mine_s:.1f} s")
+    print(f"bert_score.score: {theirs_s:.1f} s (median of {args.repeats})")
+    print(f"sumbench:         {mine_s:.1f} s (median of {args.repeats})")
     print(f"ratio:            {theirs_s / mine_s:.2f}x faster")
     print(f"max |difference| of P, R, F1 over {len(cands)} summaries: {diff:.2e}")
-
 
 if __name__ == "__main__":
     main()
