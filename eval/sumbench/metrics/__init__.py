@@ -31,6 +31,7 @@ ENTRY_POINT_GROUP = "sumbench.metrics"
 REGISTRY: dict[str, str] = {
     "rouge": "sumbench.metrics.rouge:Rouge",
     "diagnostics": "sumbench.metrics.diagnostics:Diagnostics",
+    "bertscore": "sumbench.metrics.bertscore:BertScore",
     "judge": "sumbench.metrics.judge:Judge",
 }
 BUILTIN = defaults.BUILTIN_METRICS  # scored on the run's own path, not through score()
