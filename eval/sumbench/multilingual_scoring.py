@@ -12,11 +12,10 @@ sentence, as it is to the scorer; ``--split pysbd`` is refused for those languag
 from __future__ import annotations
 
 import functools
-import random
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sumbench import multilingual
+from sumbench import multilingual, stats
 from sumbench.defaults import Engine
 from sumbench.errors import ScoringMismatchError, SettingError, SumbenchError, setting
 from sumbench.records import Score
@@ -160,7 +159,7 @@ def score_pairs(spec: RougeSpec, pairs: Sequence[tuple[str, str]], engine: Engin
         if engine == "fast":
             raise SumbenchError("the fast ROUGE engine (rouge-score-rs) is not installed")
         return reference_scores(spec.rouge_types, tokenized), _nothing
-    chosen = _sample(len(tokenized), check_sample, seed)
+    chosen = stats.seeded_sample(len(tokenized), check_sample, seed)
     sample = [tokenized[i] for i in chosen]
     checked = (pool.submit(reference_scores, spec.rouge_types, sample)
                if pool is not None and sample else None)
@@ -182,11 +181,3 @@ def score_pairs(spec: RougeSpec, pairs: Sequence[tuple[str, str]], engine: Engin
 
 def _nothing() -> None:
     """No fast path was used: nothing to cross-check."""
-
-
-def _sample(n_pairs: int, sample: int, seed: int) -> list[int]:
-    if sample <= 0:
-        return []
-    if n_pairs <= sample:
-        return list(range(n_pairs))
-    return random.Random(seed).sample(range(n_pairs), sample)

@@ -22,12 +22,11 @@ Traps handled here on purpose:
 from __future__ import annotations
 
 import functools
-import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any, Literal
 
-from sumbench import defaults
+from sumbench import defaults, stats
 from sumbench.errors import (
     ScoringMismatchError,
     SettingError,
@@ -277,7 +276,7 @@ def score_batch_then_check(*, references: Sequence[Sequence[str]],
     raw_preds = [p for refs, p in zip(references, predictions, strict=True) for _ in refs]
     split = sentence_lines_many(raw_targets + raw_preds, pool, spec.split)
     flat_targets, flat_preds = split[:len(raw_targets)], split[len(raw_targets):]
-    chosen = _check_sample(len(raw_preds), check_sample, seed)
+    chosen = stats.seeded_sample(len(raw_preds), check_sample, seed)
     pairs = [(flat_targets[i], flat_preds[i]) for i in chosen]
     # submitted after the splitting, so the helpers split first and check while this
     # process scores and aggregates
@@ -315,15 +314,6 @@ def _score_language(references: Sequence[Sequence[str]], predictions: Sequence[s
 
 def _nothing_to_check() -> None:
     """No fast path was used, so there is nothing to cross-check."""
-
-
-def _check_sample(n_pairs: int, sample: int, seed: int) -> list[int]:
-    """The seeded choice of pairs that rouge-score re-scores."""
-    if sample <= 0:
-        return []
-    if n_pairs <= sample:
-        return list(range(n_pairs))
-    return random.Random(seed).sample(range(n_pairs), sample)
 
 
 def reference_scores(spec: RougeSpec, pairs: Sequence[tuple[str, str]]

@@ -7,6 +7,7 @@ so the same inputs give the same numbers.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -254,3 +255,13 @@ def _scipy_sign_flip(d: np.ndarray, seed: int, n_resamples: int) -> float:
                                   n_resamples=n_resamples, alternative="two-sided",
                                   rng=_rng(seed))
     return float(perm.pvalue)
+
+
+def seeded_sample(n_items: int, sample: int, seed: int) -> list[int]:
+    """A seeded choice of ``sample`` of ``n_items`` indices (all when there are no more),
+    for the rows a fast path has cross-checked against its reference."""
+    if sample <= 0:
+        return []
+    if n_items <= sample:
+        return list(range(n_items))
+    return random.Random(seed).sample(range(n_items), sample)
