@@ -17,7 +17,10 @@ import select
 import socket
 import ssl
 import time
+from collections.abc import Sequence
 from urllib.parse import urlsplit
+
+from sumbench.errors import SettingError
 
 RETRYABLE_STATUS = frozenset({408, 429})  # and every 5xx; other 4xx are final
 RETRY_AFTER_CAP_S = 60.0  # a server's Retry-After is honoured up to this long
@@ -124,6 +127,18 @@ def public_url(url: str) -> str:
     if parts.port:
         host += f":{parts.port}"
     return parts._replace(netloc=host).geturl().rstrip("/")
+
+
+def checked_urls(name: str, urls: str | Sequence[str]) -> tuple[str, ...]:
+    """Servers' API roots as a tuple (a Python caller may give one string), each an
+    http(s) URL with a host; SettingError names the setting ``name`` otherwise."""
+    found = (urls,) if isinstance(urls, str) else tuple(urls)
+    for url in found:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SettingError(name, f"must be an http(s) URL such as "
+                               f"http://127.0.0.1:8000/v1; got {public_url(url)!r}")
+    return found
 
 
 def retry_after(value: str | None) -> float | None:

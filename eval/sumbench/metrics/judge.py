@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from sumbench import defaults
+from sumbench.connection import checked_urls
 from sumbench.errors import SettingError, check_at_least
 from sumbench.metrics import judge_criteria as jc
 from sumbench.metrics import judge_scoring as js
@@ -50,10 +51,8 @@ class JudgeOptions:
     judge_api_key_env: str = defaults.API_KEY_ENV
 
     def __post_init__(self) -> None:
-        if isinstance(self.judge_base_url, str):
-            object.__setattr__(self, "judge_base_url", (self.judge_base_url,))
-        elif not isinstance(self.judge_base_url, tuple):
-            object.__setattr__(self, "judge_base_url", tuple(self.judge_base_url))
+        object.__setattr__(self, "judge_base_url",
+                           checked_urls("judge_base_url", self.judge_base_url))
         for name in ("judge_samples", "judge_top_logprobs", "judge_max_tokens",
                      "judge_batch_size", "judge_concurrency"):
             check_at_least(name, getattr(self, name))
@@ -64,16 +63,9 @@ class JudgeOptions:
             raise SettingError("judge_temperature", "must be in (0, 2]; got "
                                f"{self.judge_temperature}")
         if self.judge_base_url:
-            from urllib.parse import urlsplit
-
             if not self.judge_model:
                 raise SettingError("judge_model", "is needed with judge_base_url: the "
                                    "model name the server lists at /v1/models")
-            for url in self.judge_base_url:
-                parts = urlsplit(url)
-                if parts.scheme not in ("http", "https") or not parts.hostname:
-                    raise SettingError("judge_base_url", "must be an http(s) URL such as "
-                                       "http://127.0.0.1:8000/v1")
         elif self.judge_samples > 1:
             raise SettingError("judge_samples", "is for a served judge (judge_base_url): "
                                "in process the distribution is read exactly from the logits")

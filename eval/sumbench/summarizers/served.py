@@ -15,10 +15,9 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from sumbench import defaults
-from sumbench.connection import public_url
+from sumbench.connection import checked_urls, public_url
 from sumbench.errors import SettingError, check_at_least, check_choice
 from sumbench.openai_client import Connections, Failed, ServedClient, percentile
 from sumbench.records import Example, Generation
@@ -49,10 +48,7 @@ class APISettings:
     max_retries: int = defaults.API_MAX_RETRIES
 
     def __post_init__(self) -> None:
-        if isinstance(self.base_url, str):  # a Python caller's single URL
-            object.__setattr__(self, "base_url", (self.base_url,))
-        elif not isinstance(self.base_url, tuple):
-            object.__setattr__(self, "base_url", tuple(self.base_url))
+        object.__setattr__(self, "base_url", checked_urls("base_url", self.base_url))
         if self.prompt is None:
             object.__setattr__(self, "prompt", defaults.PROMPT)
         if self.extra_body is None:
@@ -63,11 +59,6 @@ class APISettings:
         if not self.base_url:
             raise SettingError("base_url", "is needed by the summarizer 'api', e.g. "
                                "http://127.0.0.1:8000/v1")
-        for url in self.base_url:
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise SettingError("base_url", f"must be an http(s) URL such as "
-                                   f"http://127.0.0.1:8000/v1; got {public_url(url)!r}")
         check_choice("endpoint", self.endpoint, defaults.API_ENDPOINTS)
         check_prompt(self.prompt)
         if self.system_prompt is not None and self.endpoint != "chat":
