@@ -24,6 +24,7 @@ from sumbench.records import (
 )
 from sumbench.signature import Signature
 from sumbench.spec import RunSpec
+from sumbench.suites.checks import iter_jsonl
 
 RESULTS = "results.json"
 SAMPLES = "samples.jsonl"
@@ -112,22 +113,8 @@ def _metric_records(run_dir: Path, spec: RunSpec) -> dict[str, list[dict[str, An
     for name in spec.metrics:
         path = run_dir / records_file(name)
         if path.is_file():
-            found[name] = _jsonl_objects(path, f"{name} record")
+            found[name] = [row for _, row in iter_jsonl(path)]
     return found
-
-
-def _jsonl_objects(path: Path, what: str) -> list[dict[str, Any]]:
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise InputError(f"{path}:{number}", f"unreadable {what} ({err})") from None
-            if not isinstance(row, dict):
-                raise InputError(f"{path}:{number}", f"a {what} must be a JSON object")
-            rows.append(row)
-    return rows
 
 
 _MISSING = object()
@@ -167,14 +154,10 @@ def _requests(path: Path) -> dict[str, dict[str, Any]]:
     if not path.is_file():
         return {}
     log = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                row = json.loads(line)
-                log[row["id"]] = {k: v for k, v in row.items() if k != "id"}
-            except (json.JSONDecodeError, KeyError, TypeError) as err:
-                raise InputError(f"{path}:{number}", f"unreadable request record ({err})"
-                                 ) from None
+    for where, row in iter_jsonl(path):  # bad JSON is named by its line there
+        if not isinstance(row.get("id"), str):
+            raise InputError(where, "unreadable request record (no string 'id')")
+        log[row["id"]] = {k: v for k, v in row.items() if k != "id"}
     return log
 
 
