@@ -150,26 +150,27 @@ class RunOptions:
         goes to the group that declares it, or to the chosen summarizer's options."""
         summarizer = given.pop("summarizer", "hf")
         seed, argv = given.pop("seed", defaults.SEED), list(given.pop("argv", []))
+        from sumbench.metrics import parse_metric_names
         from sumbench.summarizers.registry import REGISTRY
 
         check_choice("summarizer", summarizer, tuple(REGISTRY))
         own = summarizer_options(summarizer)
         sorted_out: dict[type, dict[str, Any]] = {group: {} for group in (*GROUPS, own)}
-        metric_groups = _metric_option_groups(given.get("metrics"))
+        chosen = parse_metric_names(given.get("metrics"))
+        metric_groups = _metric_option_groups(chosen)
         by_metric: dict[str, dict[str, Any]] = {}
         for name, value in given.items():
             group = next((g for g in (own, *GROUPS) if name in _names(g)), None)
+            metric = next((m for m, g in metric_groups.items() if name in _names(g)), None)
             if group is not None:
                 sorted_out[group][name] = value
-            elif any(name in _names(g) for g in metric_groups.values()):
-                metric = next(m for m, g in metric_groups.items() if name in _names(g))
+            elif metric is not None:
                 if value is not None:  # None: not given (the command line passes all)
                     by_metric.setdefault(metric, {})[name] = value
             else:
                 _refuse_foreign(name, value, summarizer)
         scoring = sorted_out[ScoringOptions]
-        scoring["metrics"] = _with_metrics_turned_on(scoring.get("metrics"), metric_groups,
-                                                     by_metric)
+        scoring["metrics"] = _with_metrics_turned_on(chosen, metric_groups, by_metric)
         return cls(summarizer=summarizer, settings=_with_seed(own, sorted_out[own], seed),
                    suite=SuiteOptions(**sorted_out[SuiteOptions]),
                    scoring=ScoringOptions(**scoring),
@@ -196,28 +197,26 @@ class RunOptions:
         return [metric_class(name).from_options(self) for name in self.scoring.metrics]
 
 
-def _metric_option_groups(chosen: Any) -> dict[str, type]:
+def _metric_option_groups(chosen: tuple[str, ...] = ()) -> dict[str, type]:
     """The Options class of every metric that declares one: the built-in metrics and the
     chosen ones (a plugin not chosen is not imported)."""
-    from sumbench.metrics import REGISTRY, metric_class, parse_metric_names
+    from sumbench.metrics import REGISTRY, metric_class
 
-    names = dict.fromkeys([*REGISTRY, *parse_metric_names(chosen)])
+    names = dict.fromkeys([*REGISTRY, *chosen])
     groups = {name: metric_class(name).Options for name in names}
     return {name: group for name, group in groups.items() if group is not None}
 
 
 def metric_option_names() -> set[str]:
     """Every setting name of the built-in metrics' own Options (``judge_criteria``...)."""
-    return {name for group in _metric_option_groups(None).values() for name in _names(group)}
+    return {name for group in _metric_option_groups().values() for name in _names(group)}
 
 
-def _with_metrics_turned_on(chosen: Any, groups: dict[str, type],
+def _with_metrics_turned_on(chosen: tuple[str, ...], groups: dict[str, type],
                             given: dict[str, dict[str, Any]]) -> tuple[str, ...]:
     """The chosen metrics, plus those a ``turns_on`` setting asks for; a metric's
     setting given a non-default value while the metric is not in the run is refused."""
-    from sumbench.metrics import parse_metric_names
-
-    names = list(parse_metric_names(chosen))
+    names = list(chosen)
     for metric, values in given.items():
         declared = {f.name: f for f in fields(groups[metric])}
         changed = [name for name, value in values.items() if value != _default(declared[name])]
