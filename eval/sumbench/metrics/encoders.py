@@ -130,8 +130,7 @@ def resolve_encoder(name: str | None) -> ResolvedEncoder:
         elif name.startswith((".", "/", "~")) or name.count("/") > 1:
             raise ModelError(f"{name}: no such folder")
         else:
-            path = models._from_hub(name, None, trust_remote_code=False,
-                                    allow_pickle=False).path
+            path = models.resolve_model(name).path  # a Hub id, by --model's rules
             source = "hub"
     except ModelError as err:
         raise SettingError("bertscore_model", f"cannot be used: {err} (give a folder with an "
