@@ -268,3 +268,43 @@ def test_meta_eval_correlates_bertscore(encoder_dir, tmp_path):
     result = json.loads((tmp_path / "meta" / "meta_eval.json").read_text())
     assert {"bertscore.precision", "bertscore.recall", "bertscore.fmeasure"} <= set(
         result["metrics"])
+
+
+def test_idf_shards_merge_to_the_unsharded_run(encoder_dir, tmp_path):
+    """With --bertscore-idf, every shard computes idf over the whole suite's references
+    (``Metric.prepare``), so the merged shards score each document as one run does;
+    idf over a shard's own references would give other numbers, which is checked too."""
+    from sumbench.options import RunOptions
+    from sumbench.pipeline import execute_merge, execute_run
+    from sumbench.runio import read_run
+
+    def run(out: str, **extra) -> None:
+        options = RunOptions.build(summarizer="lead", data=CNNDM, limit=8, cache=False,
+                                   quiet=True, out=tmp_path / out, metrics="rouge,bertscore",
+                                   bertscore_idf=True, **extra)
+        assert execute_run(options, formats=["md"], fail_under=None, gate_on="mean") == 0
+
+    run("whole")
+    for i in (1, 2):
+        run(f"shard{i}", shard=f"{i}/2")
+    assert execute_merge([tmp_path / "shard1", tmp_path / "shard2"], out=tmp_path / "merged",
+                         formats=["md"], fail_under=None, gate_on="mean", max_failures=0,
+                         argv=["merge"]) == 0
+    whole, merged = read_run(tmp_path / "whole"), read_run(tmp_path / "merged")
+    settings = whole.spec.metrics["bertscore"]["settings"]
+    assert settings["idf_from"] == "the suite's references"
+    assert settings["idf_references"] == 8
+    assert merged.spec.metrics["bertscore"]["settings"] == settings
+    shard_sizes = [len(read_run(tmp_path / f"shard{i}").documents) for i in (1, 2)]
+    assert sorted(shard_sizes)[0] >= 1 and sum(shard_sizes) == 8
+    assert [d.id for d in merged.documents] == [d.id for d in whole.documents]
+    for a, b in zip(whole.documents, merged.documents, strict=True):
+        assert [getattr(b.scores["bertscore"], s) for s in STATS] == pytest.approx(
+            [getattr(a.scores["bertscore"], s) for s in STATS], abs=1e-6)
+    # idf over one shard's references alone differs: what the suite-wide idf prevents
+    shard = read_run(tmp_path / "shard1")
+    alone, _ = ours(encoder_dir, [d.generation.prediction for d in shard.documents],
+                    [list(d.references) for d in shard.documents], bertscore_idf=True)
+    assert max(abs(a - getattr(d.scores["bertscore"], s)) for row, d in
+               zip(alone, shard.documents, strict=True) for a, s in
+               zip(row, STATS, strict=True)) > 1e-3

@@ -60,6 +60,8 @@ def run_suite(options: RunOptions) -> RunResult:
         extra_spec["label"] = options.output.label
     if used is not None:
         extra_spec["fields"] = used.as_dict()
+    for metric in metrics:  # suite-wide statistics (e.g. idf) before a shard is cut
+        metric.prepare(references=[ex.references for ex in examples])
     if options.output.shard is not None:
         from sumbench import shards
 

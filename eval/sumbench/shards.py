@@ -139,6 +139,19 @@ def _merged_metric_counts(runs: Sequence[tuple[Path, RunResult]]) -> dict[str, A
     return merged
 
 
+def _first_difference(key: str, values: tuple[Any, Any]) -> tuple[str, Any, Any]:
+    """The dotted path to the first differing value inside two spec entries, e.g.
+    ``metrics.bertscore.settings.idf_references``, and the two values there."""
+    a, b = values
+    while isinstance(a, dict) and isinstance(b, dict):
+        inner = next((k for k in sorted(set(a) | set(b), key=str) if a.get(k) != b.get(k)),
+                     None)
+        if inner is None:
+            break
+        key, a, b = f"{key}.{inner}", a.get(inner), b.get(inner)
+    return key, a, b
+
+
 def _check_same(runs: Sequence[tuple[Path, RunResult]], markers: list[dict[str, Any]]) -> None:
     """Every shard was cut from the same suite with the same spec and scoring."""
     first_path, first = runs[0]
@@ -151,7 +164,7 @@ def _check_same(runs: Sequence[tuple[Path, RunResult]], markers: list[dict[str, 
                                  f"{markers[0][key]!r})")
         differ = result.spec.differences(first.spec, ignore=PER_SHARD)
         if differ:
-            key, (theirs, mine) = next(iter(differ.items()))
+            key, theirs, mine = _first_difference(*next(iter(differ.items())))
             raise InputError(str(path), f"has a different spec from {first_path} in {key!r}: "
                              f"{theirs!r} vs {mine!r}")
         sig = Signature.parse(result.signature)

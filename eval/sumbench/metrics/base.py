@@ -97,6 +97,14 @@ class Metric(ABC):
         """Settings for results.json's spec (never timings)."""
         return {}
 
+    def prepare(self, *, references: Sequence[Sequence[str]]) -> None:
+        """The whole suite's references, given once before the run is cut to a shard
+        (``--shard``) and before ``score``: for statistics over the suite, such as
+        BERTScore's idf, so that a shard scores each document as the whole run would.
+        Not called by ``sumbench.score`` or ``meta-eval``, which score everything at once.
+        Default: nothing."""
+        return None
+
     # What ``score`` met, read by the runner after it (all optional):
 
     def counts(self) -> dict[str, Any]:

@@ -19,6 +19,8 @@ one batched product.
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import math
 import re
 import time
@@ -102,6 +104,8 @@ class BertScore(Metric):
         self._encoder: Any = None
         self._counts: dict[str, Any] = {}
         self._timings: dict[str, Any] = {}
+        self._idf_references: list[list[str]] | None = None  # the suite's, from prepare()
+        self._idf_basis: dict[str, Any] = {}  # what the idf was computed over, for the spec
 
     @classmethod
     def from_options(cls, options: Any) -> BertScore:
@@ -156,8 +160,7 @@ class BertScore(Metric):
         enc = setup.encoder
         return {"model": enc.name, "model_path": str(enc.path), "model_source": enc.source,
                 "model_sha256": enc.weights_sha256, "layer": setup.layer,
-                "idf": self.settings.bertscore_idf,
-                "idf_from": "the run's references" if self.settings.bertscore_idf else None,
+                "idf": self.settings.bertscore_idf, **(self._idf_basis or {"idf_from": None}),
                 "baseline": str(self.settings.bertscore_baseline)
                 if self.settings.bertscore_baseline else None,
                 "baseline_sha256": setup.baseline_sha256,
@@ -165,6 +168,12 @@ class BertScore(Metric):
                 "multi_reference": "max of precision, recall and F1, each separately",
                 "truncation": "at the tokenizer's model_max_length, as bert-score",
                 "reference": "bert-score 0.3.13"}
+
+    def prepare(self, *, references: Sequence[Sequence[str]]) -> None:
+        """With idf, keep the whole suite's references: a shard's idf is then the whole
+        run's, and merged shards equal the unsharded run."""
+        if self.settings.bertscore_idf:
+            self._idf_references = [list(refs) for refs in references]
 
     def counts(self) -> dict[str, Any]:
         return dict(self._counts)
@@ -192,7 +201,7 @@ class BertScore(Metric):
         t2 = time.perf_counter()
         vectors = encoder.embed(ids)
         t3 = time.perf_counter()
-        weights = self._weights(ids, references, index, encoder.special)
+        weights = self._weights(ids, index, encoder, references)
         rows = match_all(predictions, references, index, ids, vectors, weights,
                          self.setup().baseline)
         t4 = time.perf_counter()
@@ -202,19 +211,26 @@ class BertScore(Metric):
                          "n_texts": len(texts), "n_tokens": sum(map(len, ids))}
         return rows
 
-    def _weights(self, ids: list[list[int]], references: Sequence[Sequence[str]],
-                 index: dict[str, int], special: set[int]) -> list[list[float]]:
-        """Per distinct text, the weight of each token: idf over the run's references
-        (every reference of every document, repeats included, as bert-score counts them),
-        or 1 with 0 for the special tokens."""
+    def _weights(self, ids: list[list[int]], index: dict[str, int], encoder: Any,
+                 references: Sequence[Sequence[str]]) -> list[list[float]]:
+        """Per distinct text, the weight of each token: idf over the suite's references
+        (from ``prepare``; else the ones scored), every reference of every document,
+        repeats included, as bert-score counts them; or 1, with 0 for special tokens."""
         if not self.settings.bertscore_idf:
-            return [[0.0 if t in special else 1.0 for t in toks] for toks in ids]
-        n_refs = sum(len(refs) for refs in references)
-        times = Counter(index[r] for refs in references for r in refs)
+            return [[0.0 if t in encoder.special else 1.0 for t in toks] for toks in ids]
+        suite = self._idf_references
+        over = suite if suite is not None else [list(refs) for refs in references]
+        n_refs = sum(len(refs) for refs in over)
+        times = Counter(r for refs in over for r in refs)
         documents: Counter[int] = Counter()
-        for i, k in times.items():
-            for token in set(ids[i]):
+        for text, k in times.items():  # a reference of another shard: tokenized here
+            toks = ids[index[text]] if text in index else encoder.token_ids(text)[0]
+            for token in set(toks):
                 documents[token] += k
+        digest = hashlib.sha256(json.dumps(over, ensure_ascii=False).encode()).hexdigest()
+        self._idf_basis = {"idf_from": "the suite's references" if suite is not None
+                           else "the scored references",
+                           "idf_references": n_refs, "idf_references_sha256": digest}
         unseen = math.log(n_refs + 1)
         idf = {t: math.log((n_refs + 1) / (c + 1)) for t, c in documents.items()}
         return [[idf.get(t, unseen) for t in toks] for toks in ids]
