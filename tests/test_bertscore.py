@@ -229,6 +229,10 @@ def test_a_run_records_the_encoder_and_compare_refuses_other_settings(encoder_di
     assert results["signature"].endswith(
         f"|metrics:bertscore-all-minilm-l6-v2-L{DEFAULT_LAYER}-idf-no")
     assert results["counts"]["metrics"]["bertscore"]["n_empty"] == 0
+    import torch  # --bertscore-device auto: a CUDA GPU when torch sees one
+
+    assert results["timings"]["metrics"]["bertscore"]["device"] == (
+        "cuda" if torch.cuda.is_available() else "cpu")
     samples = [json.loads(line) for line in
                (tmp_path / f"L{DEFAULT_LAYER}" / "samples.jsonl").read_text().splitlines()]
     mine, _ = ours(encoder_dir, [s["prediction"] for s in samples],
@@ -250,6 +254,10 @@ def test_bad_settings_stop_the_command_before_any_work(encoder_dir, tmp_path):
              "--bertscore-layer is 9, but all-minilm-l6-v2 has 6 layers: choose 0 to 6"),
             (("--metrics", "rouge,bertscore", "--bertscore-baseline", "none.tsv"),
              "--bertscore-baseline none.tsv: no such file"),
+            (("--metrics", "rouge,bertscore", "--bertscore-device", "gpu"),
+             "--bertscore-device must be auto, cpu, cuda, cuda:N; got 'gpu'"),
+            (("--metrics", "rouge,bertscore", "--bertscore-device", "cuda:7"),
+             "--bertscore-device is cuda:7, but torch"),
             (("--bertscore-layer", 3,), "add it with --metrics rouge,diagnostics,bertscore")]:
         done = _sumbench(cache, *common, *extra, cwd=tmp_path)
         assert done.returncode == 2 and message in done.stderr, done.stderr
@@ -308,3 +316,15 @@ def test_idf_shards_merge_to_the_unsharded_run(encoder_dir, tmp_path):
     assert max(abs(a - getattr(d.scores["bertscore"], s)) for row, d in
                zip(alone, shard.documents, strict=True) for a, s in
                zip(row, STATS, strict=True)) > 1e-3
+
+
+def test_length_batches_by_hand():
+    """Sorted by length, each batch as many texts as fit 2,048 padded tokens; a text
+    over the budget goes alone; every position once."""
+    from sumbench.metrics.bertscore import padded_tokens
+    from sumbench.metrics.encoders import length_batches
+
+    lengths = [5, 3, 1000, 3000, 7, 7, 7]
+    assert length_batches(lengths) == [[1, 0, 4, 5, 6], [2], [3]]
+    assert length_batches(lengths, budget=14) == [[1, 0], [4, 5], [6], [2], [3]]
+    assert padded_tokens([[0] * n for n in lengths]) == 5 * 7 + 1000 + 3000

@@ -154,6 +154,9 @@ BertscoreIdf = Annotated[bool, _option("--bertscore-idf/--no-bertscore-idf",
 BertscoreBaseline = Annotated[Path | None, _option(panel=BERTSCORE, help=(
     "Rescale with a baseline file in bert-score's format (LAYER,P,R,F; the row of the "
     "layer): (x - b) / (1 - b)."))]
+BertscoreDevice = Annotated[str, _option(panel=BERTSCORE, help=(
+    f"Where the encoder runs, in float32: {defaults.DEVICES_HELP} (auto: a CUDA GPU if torch "
+    "sees one). Recorded in timings; decides no score beyond float rounding."))]
 
 # -- output, gates and reports ----------------------------------------------------------
 RunFolder = Annotated[Path | None, _option(panel=OUTPUT, help=(

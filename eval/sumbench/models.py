@@ -169,6 +169,16 @@ def default_model_dir() -> Path:
     return out_dir
 
 
+def resolve_device(device: str) -> str:
+    """``auto`` to the CUDA GPU when torch sees one, else the CPU; any other device as is
+    (checked earlier by ``errors.check_device``)."""
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
 def check_folder_is_safe(path: Path, *, trust_remote_code: bool, allow_pickle: bool) -> None:
     """Refuse remote code and pickle-only checkpoints unless the user opted in."""
     config_path = path / "config.json"

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sumbench.errors import SettingError, check_at_least
+from sumbench.errors import SettingError, check_at_least, check_device
 from sumbench.metrics.base import Column, DocumentValues, Metric
 from sumbench.metrics.encoders import DEFAULT_ENCODER, WEIGHTS_SHA256, ResolvedEncoder
 
@@ -46,9 +46,11 @@ class BertScoreOptions:
     bertscore_layer: int | None = None  # None: DEFAULT_LAYER for MiniLM, else the last
     bertscore_idf: bool = False  # idf weights computed over the run's references
     bertscore_baseline: Path | None = None  # rescaling file in bert-score's format
+    bertscore_device: str = "auto"  # where the encoder runs: auto is a CUDA GPU if any
 
     def __post_init__(self) -> None:
         check_at_least("bertscore_layer", self.bertscore_layer, 0)
+        check_device("bertscore_device", self.bertscore_device)
         if self.bertscore_baseline is not None:
             path = Path(self.bertscore_baseline)
             object.__setattr__(self, "bertscore_baseline", path)
@@ -63,6 +65,7 @@ class Setup:
 
     encoder: ResolvedEncoder
     layer: int
+    device: str  # auto resolved: cpu, cuda, cuda:N or mps
     baseline: tuple[float, float, float] | None
     baseline_sha256: str | None
 
@@ -122,7 +125,8 @@ class BertScore(Metric):
         ModelError naming the setting when one cannot be used."""
         if self._setup is None:
             from sumbench.downloads import sha256_file
-            from sumbench.metrics.encoders import resolve_encoder
+            from sumbench.metrics.encoders import check_device_present, resolve_encoder
+            from sumbench.models import resolve_device
 
             s = self.settings
             encoder = resolve_encoder(s.bertscore_model)
@@ -137,7 +141,9 @@ class BertScore(Metric):
             if s.bertscore_baseline is not None:
                 baseline = read_baseline(s.bertscore_baseline, layer)
                 sha = sha256_file(s.bertscore_baseline)
-            self._setup = Setup(encoder, layer, baseline, sha)
+            device = resolve_device(s.bertscore_device)
+            check_device_present(device)
+            self._setup = Setup(encoder, layer, device, baseline, sha)
         return self._setup
 
     def columns(self) -> tuple[Column, ...]:
@@ -186,7 +192,7 @@ class BertScore(Metric):
             from sumbench.metrics.encoders import Encoder
 
             setup = self.setup()
-            self._encoder = Encoder(setup.encoder.path, setup.layer)
+            self._encoder = Encoder(setup.encoder.path, setup.layer, setup.device)
         return self._encoder
 
     def score(self, *, predictions: Sequence[str], references: Sequence[Sequence[str]],
@@ -206,9 +212,10 @@ class BertScore(Metric):
                          self.setup().baseline)
         t4 = time.perf_counter()
         self._record(predictions, references, index, encoded, ids)
-        self._timings = {"load_s": round(t1 - t0, 3), "tokenize_s": round(t2 - t1, 3),
-                         "encode_s": round(t3 - t2, 3), "match_s": round(t4 - t3, 3),
-                         "n_texts": len(texts), "n_tokens": sum(map(len, ids))}
+        self._timings = {"device": encoder.device, "load_s": round(t1 - t0, 3),
+                         "tokenize_s": round(t2 - t1, 3), "encode_s": round(t3 - t2, 3),
+                         "match_s": round(t4 - t3, 3), "n_texts": len(texts),
+                         "n_tokens": sum(map(len, ids)), "n_padded_tokens": padded_tokens(ids)}
         return rows
 
     def _weights(self, ids: list[list[int]], index: dict[str, int], encoder: Any,
@@ -245,6 +252,14 @@ class BertScore(Metric):
                if any(encoded[index[t]][1] for t in (p, *refs))]
         self._counts = {"n_empty": len(empty), "empty_ids": empty,
                         "n_truncated": len(cut), "truncated_ids": cut}
+
+
+def padded_tokens(ids: Sequence[Sequence[int]]) -> int:
+    """Tokens the encoder is fed, padding included (``encoders.length_batches``)."""
+    from sumbench.metrics.encoders import length_batches
+
+    return sum(len(b) * max(len(ids[i]) for i in b)
+               for b in length_batches([len(t) for t in ids]))
 
 
 def match_all(predictions: Sequence[str], references: Sequence[Sequence[str]],

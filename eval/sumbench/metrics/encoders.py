@@ -161,6 +161,22 @@ def encoder_layers(path: Path) -> int:
                        f"({', '.join(LAYER_COUNT_KEYS)})")
 
 
+def check_device_present(device: str) -> None:
+    """SettingError, before any work, when torch cannot reach ``device``."""
+    import torch
+
+    if device.startswith("cuda"):
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        index = int(device.partition(":")[2] or 0)
+        if index >= count:
+            raise SettingError("bertscore_device", f"is {device}, but torch "
+                               f"{torch.__version__} sees {count} CUDA GPU(s): use cpu, or "
+                               "auto (a GPU when there is one)")
+    elif device == "mps" and not torch.backends.mps.is_available():
+        raise SettingError("bertscore_device", "is mps, but torch sees no Apple GPU: use "
+                           "cpu or auto")
+
+
 def cut_model(model: Any, layers: int) -> Any:
     """Keep the first ``layers`` layers, as bert-score's ``get_model`` does, so the
     model's output is that layer's hidden states (0: the embeddings)."""
@@ -190,9 +206,10 @@ def cut_model(model: Any, layers: int) -> Any:
 
 
 class Encoder:
-    """A tokenizer and a model cut at ``layer``: texts to unit-length token vectors."""
+    """A tokenizer and a model cut at ``layer``: texts to unit-length token vectors,
+    computed in float32 on ``device`` and returned on the CPU."""
 
-    def __init__(self, path: Path, layer: int) -> None:
+    def __init__(self, path: Path, layer: int, device: str = "cpu") -> None:
         import torch
         from transformers import AutoModel, AutoTokenizer
 
@@ -202,7 +219,8 @@ class Encoder:
             # bert-score's default (use_fast=False); one class either way in transformers 5
             self.tokenizer = AutoTokenizer.from_pretrained(path, use_fast=False)
             model = AutoModel.from_pretrained(path, dtype=torch.float32)
-        self.model = cut_model(model, layer).eval()
+        self.device = device
+        self.model = cut_model(model, layer).eval().to(device)
         self.max_length = int(self.tokenizer.model_max_length)
         if self.max_length > 100_000:  # "no limit" in the tokenizer: the model's positions
             self.max_length = int(getattr(model.config, "max_position_embeddings", 512))
@@ -232,27 +250,37 @@ class Encoder:
         lists sorted by length into batches of similar lengths, encoded without autograd."""
         import torch
 
-        order = sorted(range(len(token_lists)), key=lambda i: len(token_lists[i]))
         out: list[Any] = [None] * len(token_lists)
         pad = self.tokenizer.pad_token_id or 0
-        start = 0
         with torch.inference_mode():
-            while start < len(order):
-                longest = len(token_lists[order[start]])
-                end = start + 1
-                while end < len(order) and (end - start + 1) * max(
-                        longest, len(token_lists[order[end]])) <= TOKENS_PER_BATCH:
-                    longest = max(longest, len(token_lists[order[end]]))
-                    end += 1
-                batch = order[start:end]
+            for batch in length_batches([len(t) for t in token_lists]):
+                longest = max(len(token_lists[i]) for i in batch)
                 ids = torch.full((len(batch), longest), pad, dtype=torch.long)
                 mask = torch.zeros((len(batch), longest), dtype=torch.long)
                 for row, i in enumerate(batch):
                     ids[row, :len(token_lists[i])] = torch.tensor(token_lists[i])
                     mask[row, :len(token_lists[i])] = 1
-                hidden = self.model(ids, attention_mask=mask)[0]
-                hidden = hidden / hidden.norm(dim=-1, keepdim=True)
+                hidden = self.model(ids.to(self.device),
+                                    attention_mask=mask.to(self.device))[0]
+                hidden = (hidden / hidden.norm(dim=-1, keepdim=True)).cpu()
                 for row, i in enumerate(batch):
                     out[i] = hidden[row, :len(token_lists[i])].clone()
-                start = end
         return out
+
+
+def length_batches(lengths: Sequence[int], budget: int = TOKENS_PER_BATCH) -> list[list[int]]:
+    """Positions grouped into forward passes: sorted by length, each batch as many texts
+    as fit ``budget`` padded tokens (at least one), so little of any pass is padding."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    batches: list[list[int]] = []
+    start = 0
+    while start < len(order):
+        longest = lengths[order[start]]
+        end = start + 1
+        while end < len(order) and (end - start + 1) * max(longest,
+                                                             lengths[order[end]]) <= budget:
+            longest = max(longest, lengths[order[end]])
+            end += 1
+        batches.append(order[start:end])
+        start = end
+    return batches

@@ -24,7 +24,7 @@ from sumbench.errors import (
     ModelError,
     SettingError,
 )
-from sumbench.models import ResolvedModel, quiet_libraries
+from sumbench.models import ResolvedModel, quiet_libraries, resolve_device
 from sumbench.records import Example, Generation
 from sumbench.summarizers import ResultHook
 from sumbench.summarizers.cleanup import CLEANUP_VERSION, clean_prediction
@@ -50,14 +50,6 @@ CUDA_BATCH_SIZE = 512
 CPU_KV_BUDGET_BYTES = 4 * 1024**3  # and at most a quarter of the machine's memory
 CGROUP_MEMORY_LIMITS = ("/sys/fs/cgroup/memory.max",  # v2; v1 below
                         "/sys/fs/cgroup/memory/memory.limit_in_bytes")
-
-
-def _resolve_device(device: str) -> str:
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return device
 
 
 def _resolve_dtype(dtype: str, device: str) -> Any:
@@ -117,7 +109,7 @@ class HFSummarizer:
         self.settings = settings
         self.trust_remote_code = trust_remote_code
         self.allow_pickle = allow_pickle
-        self.device = _resolve_device(settings.device)
+        self.device = resolve_device(settings.device)
         self.batch_size = settings.batch_size or (
             CUDA_BATCH_SIZE if self.device.startswith("cuda") else CPU_BATCH_SIZE)
         self.compiled = False  # decided per run by plan()
