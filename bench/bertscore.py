@@ -6,6 +6,12 @@ Every summary of a document is scored against the document's 11 references (1,60
 pairs on the whole file). Imports are done before either clock starts; each side's time
 includes loading its model. bert-score runs with its defaults (batch 64) on the CPU.
 
+Then the ceiling: this machine's fp32 matrix-product rate, measured on the encoder's own
+shapes, and the floating-point work of each side's encoder pass (from the token counts
+and each side's padding); the work of the texts without any padding, at that rate, is
+the fastest any implementation giving the same fp32 numbers could encode them here, so
+bert-score's measured time over it bounds the ratio anyone can reach on this machine.
+
     python bench/bertscore.py [--limit N] [--idf] [--layer L] [--first ours|bert-score]
                               [--repeats N]
 """
@@ -13,6 +19,7 @@ includes loading its model. bert-score runs with its defaults (batch 64) on the 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
 from pathlib import Path
@@ -34,8 +41,6 @@ def main() -> None:
                         help="pairs of runs, alternating which goes first; medians reported")
     args = parser.parse_args()
 
-    import json
-
     import bert_score
     import torch
     from transformers import AutoModel, AutoTokenizer  # noqa: F401  (imported before timing)
@@ -51,12 +56,15 @@ def main() -> None:
           f"encoder {setup.encoder.path}, layer {setup.layer}, idf {args.idf}; "
           f"torch threads {torch.get_num_threads()}")
 
+    parts: dict = {}
+
     def run_ours() -> tuple[float, list[list[float]]]:
         fresh = BertScore(metric.settings)
         t = time.perf_counter()
         out = fresh.score(predictions=cands, references=refs, articles=[""] * len(cands))
         elapsed = time.perf_counter() - t
-        print(f"sumbench parts: {fresh.timings()}")
+        parts.update(fresh.timings())
+        print(f"sumbench parts: {parts}")
         return elapsed, [[o["bertscore"][k] for k in ("precision", "recall", "fmeasure")]
                          for o in out]
 
@@ -85,6 +93,65 @@ def main() -> None:
     print(f"sumbench:         {mine_s:.1f} s (median of {args.repeats})")
     print(f"ratio:            {theirs_s / mine_s:.2f}x faster")
     print(f"max |difference| of P, R, F1 over {len(cands)} summaries: {diff:.2e}")
+    ceiling(setup, cands, refs, theirs_s, parts)
+
+
+def ceiling(setup, cands: list[str], refs: list[list[str]], theirs_s: float,
+            parts: dict) -> None:
+    """Print the machine's GEMM rate and the ratio no exact fp32 encoder can beat."""
+    import torch
+
+    from sumbench.metrics.bertscore import padded_tokens
+
+    config = json.loads((setup.encoder.path / "config.json").read_text())
+    hidden, inner = config["hidden_size"], config["intermediate_size"]
+    encoder = Encoder(setup.encoder.path, setup.layer)
+    texts = set(cands) | {r for group in refs for r in group}
+    length = {t: len(encoder.token_ids(t)[0]) for t in texts}
+
+    def work(batches: list[list[int]]) -> float:  # FLOPs of the encoder on these batches
+        flops = 0.0
+        for sizes in batches:
+            b, longest = len(sizes), max(sizes)
+            flops += b * longest * 2 * (4 * hidden**2 + 2 * hidden * inner)  # projections
+            flops += 4 * b * longest**2 * hidden  # attention scores and their sum
+        return setup.layer * flops
+
+    lengths = list(length.values())
+    ours_padded = padded_tokens([[0] * n for n in lengths])
+    from sumbench.metrics.encoders import length_batches
+    ours_flops = work([[lengths[i] for i in b] for b in length_batches(lengths)])
+    unpadded_flops = work([[n] for n in lengths])
+    # bert-score 0.3.13: dedup_and_sort(refs + hyps) by word count, batches of 64
+    order = sorted(texts, key=lambda x: len(x.split(" ")), reverse=True)
+    theirs_batches = [[length[t] for t in order[i:i + 64]] for i in range(0, len(order), 64)]
+    theirs_padded = sum(len(b) * max(b) for b in theirs_batches)
+    theirs_flops = work(theirs_batches)
+
+    rows = 2048  # one of sumbench's batches
+    shapes = [(hidden, hidden)] * 4 + [(hidden, inner), (inner, hidden)]
+    inputs = {k: torch.randn(rows, k) for k in {hidden, inner}}
+    weights = [torch.randn(n, k) for k, n in shapes]
+    best = float("inf")
+    with torch.inference_mode():
+        for _ in range(7):
+            t = time.perf_counter()
+            for (k, _n), w in zip(shapes, weights, strict=True):
+                torch.nn.functional.linear(inputs[k], w)
+            best = min(best, time.perf_counter() - t)
+    rate = sum(2 * rows * k * n for k, n in shapes) / best
+    floor_s = unpadded_flops / rate
+    print(f"fp32 matrix products on the encoder's shapes: {rate / 1e9:.1f} GFLOP/s "
+          f"(torch {torch.__version__}, {torch.get_num_threads()} threads, best of 7)")
+    print(f"encoder work: sumbench {ours_flops / 1e12:.2f} TFLOP ({ours_padded:,} padded "
+          f"tokens), bert-score {theirs_flops / 1e12:.2f} TFLOP ({theirs_padded:,}), "
+          f"no padding {unpadded_flops / 1e12:.2f} TFLOP ({sum(lengths):,})")
+    print(f"sumbench's encoder pass: {parts['encode_s']:.1f} s = "
+          f"{ours_flops / parts['encode_s'] / 1e9:.1f} GFLOP/s, "
+          f"{ours_flops / parts['encode_s'] / rate:.0%} of that rate")
+    print(f"fastest exact fp32 encoder pass here (no padding, at that rate): {floor_s:.1f} s; "
+          f"bert_score.score's {theirs_s:.1f} s over it: at most {theirs_s / floor_s:.2f}x "
+          "for any implementation with bert-score's numbers on this machine")
 
 if __name__ == "__main__":
     main()
