@@ -258,6 +258,31 @@ def test_in_process_equals_transformers_on_the_recorded_messages(default_model, 
     assert judge.timings()["calls"] == 8
 
 
+@pytest.mark.slow
+def test_a_prompt_past_the_judge_models_context_fails_alone(default_model):
+    """A prompt longer than the model's positions is not run (the model would read
+    garbage there): its verdict is an error naming both lengths; the others are judged."""
+    from sumbench.metrics.judge_backends import InProcessJudge
+
+    backend = InProcessJudge(str(default_model.path), batch_size=4)
+    backend.load()
+    assert backend.context == 8192  # SmolLM2-135M's max_position_embeddings
+    short = Call(({"role": "user", "content": "Rate 1 to 5: the cat sat."},), (1, 5))
+    long = Call(({"role": "user", "content": "Rate 1 to 5: " + "the cat sat. " * 30},),
+                (1, 5))
+    n_short, n_long = len(backend.prompt_ids(short)), len(backend.prompt_ids(long))
+    backend.context = n_short + 10  # as if the model had a short context: a fast test
+    assert n_long > backend.context
+    seen: list[int] = []
+    verdicts = backend.judge([long, short], lambda i, _v: seen.append(i))
+    assert verdicts[0].distribution is None and verdicts[0].error == (
+        f"the prompt has {n_long} tokens, more than the judge model's context of "
+        f"{n_short + 10}: use a judge model with a longer context")
+    assert verdicts[1].error is None and sum(verdicts[1].distribution.values()) == \
+        pytest.approx(1.0)
+    assert sorted(seen) == [0, 1] and backend.calls == 1
+
+
 # -- a real server -------------------------------------------------------------------------
 @pytest.mark.slow
 def test_transformers_serve_as_a_real_judge(served_model, cnndm_rows,  # noqa: F811

@@ -151,6 +151,7 @@ class InProcessJudge:
         self.seconds = 0.0
         self.calls = 0
         self.prompt_tokens = 0
+        self.context: int | None = None  # the model's positions: a longer prompt fails
 
     def load(self) -> None:
         if self._model is not None:
@@ -165,6 +166,11 @@ class InProcessJudge:
             self._model = AutoModelForCausalLM.from_pretrained(
                 self.path, dtype="float32", use_safetensors=True)
         self._model.to(self.device).eval()
+        config = self._model.config
+        limits = [getattr(config, "max_position_embeddings", None),
+                  getattr(config, "n_positions", None)]
+        known = [int(x) for x in limits if isinstance(x, int) and x > 0]
+        self.context = min(known) if known else None
         if self._tokenizer.pad_token_id is None:
             self._tokenizer.pad_token = self._tokenizer.eos_token
         import inspect
@@ -196,7 +202,17 @@ class InProcessJudge:
         started = time.perf_counter()
         ids = [self.prompt_ids(call) for call in calls]
         out: dict[int, Verdict] = {}
-        for batch, shared in self.batches(ids):
+        fits = []
+        for i, prompt in enumerate(ids):  # past its positions a model reads garbage
+            if self.context is None or len(prompt) <= self.context:
+                fits.append(i)
+                continue
+            out[i] = Verdict(None, "logits", 0, f"the prompt has {len(prompt)} tokens, more "
+                             f"than the judge model's context of {self.context}: use a "
+                             "judge model with a longer context", prompt_tokens=len(prompt))
+            on_each(i, out[i])
+        for subset, shared in self.batches([ids[i] for i in fits]):
+            batch = [fits[j] for j in subset]
             t0 = time.perf_counter()
             probabilities = self.next_token_probabilities([ids[i] for i in batch], shared)
             share = (time.perf_counter() - t0) / len(batch)
