@@ -395,3 +395,23 @@ def test_judge_settings_are_checked_before_any_work(tmp_path: Path):
     result = CliRunner().invoke(app, ["run", "--summarizer", "lead", "--data", str(data),
                                       "--judge-model", "m", "--out", str(tmp_path / "r")])
     assert result.exit_code == 2 and "--metrics" in result.output
+
+
+def test_a_served_judge_that_cannot_serve_stops_the_run_before_any_summary(tmp_path: Path):
+    """The judge's servers are asked for the model before summarizing: a judge model
+    the server does not list costs no summary (none is requested) and writes nothing."""
+    from typer.testing import CliRunner
+
+    from sumbench.cli import app
+
+    data = _suite(tmp_path / "suite.jsonl", ["x", "y"])
+    with StubServer() as server:
+        result = CliRunner().invoke(app, [
+            "run", "--summarizer", "api", "--base-url", server.url, "--model", "stub-model",
+            "--data", str(data), "--no-cache", "--out", str(tmp_path / "r"),
+            "--judge-criteria", "consistency", "--judge-base-url", server.url,
+            "--judge-model", "absent-model"])
+        assert sum(server.requests.values()) == 0  # no summary was asked for
+    assert result.exit_code != 0
+    assert "does not serve the model 'absent-model'" in result.output
+    assert not (tmp_path / "r").exists()

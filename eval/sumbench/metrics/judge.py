@@ -113,6 +113,8 @@ class Judge(Metric):
 
     @classmethod
     def from_options(cls, options: Any) -> Judge:
+        """With a run's options, a served judge's servers are asked for the model now,
+        before any summary is made: a wrong URL or model costs no finished work."""
         if options is None:
             return cls()
         settings = (options.metric_settings(cls.name) if hasattr(options, "metric_settings")
@@ -122,7 +124,10 @@ class Judge(Metric):
             from sumbench.downloads import cache_dir
 
             cache_file = options.output.cache_file or cache_dir() / "responses.sqlite"
-        return cls(settings, cache_file=cache_file, seed=options.seed)
+        judge = cls(settings, cache_file=cache_file, seed=options.seed)
+        if settings.judge_base_url:
+            judge.backend().client.check_ready()
+        return judge
 
     # -- what it reports ------------------------------------------------------------------
     def columns(self) -> tuple[Column, ...]:
