@@ -49,7 +49,8 @@ def main() -> None:
     rows = rows[:args.limit] if args.limit else rows
     cands = [r["systems"][s]["summary"] for r in rows for s in sorted(r["systems"])]
     refs = [r["references"] for r in rows for _ in r["systems"]]
-    metric = BertScore(BertScoreOptions(bertscore_layer=args.layer, bertscore_idf=args.idf))
+    metric = BertScore(BertScoreOptions(bertscore_layer=args.layer, bertscore_idf=args.idf,
+                                        bertscore_device="cpu"))  # as bert-score below
     setup = metric.setup()
     Encoder(setup.encoder.path, setup.layer)  # warm: transformers' lazy modules imported
     print(f"{len(rows)} documents, {len(cands)} summaries x {len(refs[0])} references; "

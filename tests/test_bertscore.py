@@ -255,7 +255,7 @@ def test_bad_settings_stop_the_command_before_any_work(encoder_dir, tmp_path):
             (("--metrics", "rouge,bertscore", "--bertscore-baseline", "none.tsv"),
              "--bertscore-baseline none.tsv: no such file"),
             (("--metrics", "rouge,bertscore", "--bertscore-device", "gpu"),
-             "--bertscore-device must be auto, cpu, cuda, cuda:N; got 'gpu'"),
+             "--bertscore-device must be auto, cpu, cuda, cuda:N, mps; got 'gpu'"),
             (("--metrics", "rouge,bertscore", "--bertscore-device", "cuda:7"),
              "--bertscore-device is cuda:7, but torch"),
             (("--bertscore-layer", 3,), "add it with --metrics rouge,diagnostics,bertscore")]:

@@ -443,7 +443,8 @@ def test_the_spec_records_the_resolved_device_not_auto(tiny_causal: Path):
 def test_a_device_torch_would_reject_is_refused_when_settings_are_built():
     from sumbench.errors import SettingError
 
-    with pytest.raises(SettingError, match="`device` must be auto, cpu, cuda, cuda:N; got 'gpu'"):
+    with pytest.raises(SettingError,
+                       match="`device` must be auto, cpu, cuda, cuda:N, mps; got 'gpu'"):
         GenerationSettings(device="gpu")
     assert GenerationSettings(device="cuda:1").device == "cuda:1"
 

@@ -398,8 +398,8 @@ def test_judge_settings_are_checked_before_any_work(tmp_path: Path):
 
 
 def test_a_served_judge_that_cannot_serve_stops_the_run_before_any_summary(tmp_path: Path):
-    """The judge's servers are asked for the model before summarizing: a judge model
-    the server does not list costs no summary (none is requested) and writes nothing."""
+    """Under --no-cache the judge's servers are asked for the model before summarizing:
+    a judge model the server does not list costs no summary (none is requested)."""
     from typer.testing import CliRunner
 
     from sumbench.cli import app

@@ -142,3 +142,16 @@ def test_a_shard_with_no_documents_is_refused_clearly(tmp_path: Path):
                             "--shard", "2/2")  # the bundled suite has one document
     assert code == EXIT_BAD_INPUT
     assert "shard 2/2 holds none of the suite's 1 document(s)" in output
+
+
+def test_a_spec_difference_is_named_down_to_the_first_differing_key():
+    from sumbench.shards import _first_difference
+
+    a = {"bertscore": {"settings": {"idf_references": 5, "layer": 5, "x": None}}}
+    b = {"bertscore": {"settings": {"idf_references": 3, "layer": 5}}}
+    assert _first_difference("metrics", (a, b)) == (
+        "metrics.bertscore.settings.idf_references", 5, 3)
+    b["bertscore"]["settings"]["idf_references"] = 5
+    assert _first_difference("metrics", (a, b)) == (
+        "metrics.bertscore.settings.x", None, "(absent)")
+    assert _first_difference("summarizer", ("lead", "hf")) == ("summarizer", "lead", "hf")

@@ -33,7 +33,7 @@ ALPHA = 0.05  # compare's significance level
 TOP_DROPS = 5  # compare: how many of the largest drops to list
 
 # Values an option may take, declared once for the CLI's choices and the checks below.
-DEVICES_HELP = "auto, cpu, cuda, cuda:N"
+DEVICES_HELP = "auto, cpu, cuda, cuda:N, mps"
 DTYPES = ("auto", "float32", "fp32", "bfloat16", "bf16", "float16", "fp16")
 COMPILE_MODES = ("auto", "on", "off")
 QUANTIZE_MODES = ("none", "int8")  # int8: dynamic int8 matmuls (CPU), never the default

@@ -143,12 +143,13 @@ def _first_difference(key: str, values: tuple[Any, Any]) -> tuple[str, Any, Any]
     """The dotted path to the first differing value inside two spec entries, e.g.
     ``metrics.bertscore.settings.idf_references``, and the two values there."""
     a, b = values
+    absent = object()  # a key missing on one side differs even from a None on the other
     while isinstance(a, dict) and isinstance(b, dict):
-        inner = next((k for k in sorted(set(a) | set(b), key=str) if a.get(k) != b.get(k)),
-                     None)
-        if inner is None:
+        inner = next((k for k in sorted(set(a) | set(b), key=str)
+                      if a.get(k, absent) != b.get(k, absent)), absent)
+        if inner is absent:
             break
-        key, a, b = f"{key}.{inner}", a.get(inner), b.get(inner)
+        key, a, b = f"{key}.{inner}", a.get(inner, "(absent)"), b.get(inner, "(absent)")
     return key, a, b
 
 

@@ -180,6 +180,7 @@ class BertScore(Metric):
         run's, and merged shards equal the unsharded run."""
         if self.settings.bertscore_idf:
             self._idf_references = [list(refs) for refs in references]
+            self._idf_basis = idf_basis(self._idf_references, "the suite's references")
 
     def counts(self) -> dict[str, Any]:
         return dict(self._counts)
@@ -204,10 +205,10 @@ class BertScore(Metric):
         index = {text: i for i, text in enumerate(texts)}
         encoded = [encoder.token_ids(text) for text in texts]
         ids = [e[0] for e in encoded]
+        weights = self._weights(ids, index, encoder, references)
         t2 = time.perf_counter()
         vectors = encoder.embed(ids)
         t3 = time.perf_counter()
-        weights = self._weights(ids, index, encoder, references)
         rows = match_all(predictions, references, index, ids, vectors, weights,
                          self.setup().baseline)
         t4 = time.perf_counter()
@@ -225,8 +226,10 @@ class BertScore(Metric):
         repeats included, as bert-score counts them; or 1, with 0 for special tokens."""
         if not self.settings.bertscore_idf:
             return [[0.0 if t in encoder.special else 1.0 for t in toks] for toks in ids]
-        suite = self._idf_references
-        over = suite if suite is not None else [list(refs) for refs in references]
+        over = self._idf_references
+        if over is None:
+            over = [list(refs) for refs in references]
+            self._idf_basis = idf_basis(over, "the scored references")
         n_refs = sum(len(refs) for refs in over)
         times = Counter(r for refs in over for r in refs)
         documents: Counter[int] = Counter()
@@ -234,10 +237,6 @@ class BertScore(Metric):
             toks = ids[index[text]] if text in index else encoder.token_ids(text)[0]
             for token in set(toks):
                 documents[token] += k
-        digest = hashlib.sha256(json.dumps(over, ensure_ascii=False).encode()).hexdigest()
-        self._idf_basis = {"idf_from": "the suite's references" if suite is not None
-                           else "the scored references",
-                           "idf_references": n_refs, "idf_references_sha256": digest}
         unseen = math.log(n_refs + 1)
         idf = {t: math.log((n_refs + 1) / (c + 1)) for t, c in documents.items()}
         return [[idf.get(t, unseen) for t in toks] for toks in ids]
@@ -252,6 +251,14 @@ class BertScore(Metric):
                if any(encoded[index[t]][1] for t in (p, *refs))]
         self._counts = {"n_empty": len(empty), "empty_ids": empty,
                         "n_truncated": len(cut), "truncated_ids": cut}
+
+
+def idf_basis(references: list[list[str]], source: str) -> dict[str, Any]:
+    """What idf was computed over, for the spec: where from, how many references, and
+    their digest (shards whose idf came from different references are not merged)."""
+    digest = hashlib.sha256(json.dumps(references, ensure_ascii=False).encode()).hexdigest()
+    return {"idf_from": source, "idf_references": sum(len(refs) for refs in references),
+            "idf_references_sha256": digest}
 
 
 def padded_tokens(ids: Sequence[Sequence[int]]) -> int:

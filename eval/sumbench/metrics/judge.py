@@ -113,8 +113,10 @@ class Judge(Metric):
 
     @classmethod
     def from_options(cls, options: Any) -> Judge:
-        """With a run's options, a served judge's servers are asked for the model now,
-        before any summary is made: a wrong URL or model costs no finished work."""
+        """With a run's options and no response cache, a served judge's servers are asked
+        for the model now, before any summary is made, since summaries made without the
+        cache would be lost to a wrong URL or model. With the cache, the check waits for
+        the first call, so a rerun whose verdicts are all cached needs no server."""
         if options is None:
             return cls()
         settings = (options.metric_settings(cls.name) if hasattr(options, "metric_settings")
@@ -125,7 +127,7 @@ class Judge(Metric):
 
             cache_file = options.output.cache_file or cache_dir() / "responses.sqlite"
         judge = cls(settings, cache_file=cache_file, seed=options.seed)
-        if settings.judge_base_url:
+        if settings.judge_base_url and not options.output.cache:
             judge.backend().client.check_ready()
         return judge
 

@@ -207,7 +207,7 @@ class InProcessJudge:
             if self.context is None or len(prompt) <= self.context:
                 fits.append(i)
                 continue
-            out[i] = Verdict(None, "logits", 0, f"the prompt has {len(prompt)} tokens, more "
+            out[i] = Verdict(None, None, 0, f"the prompt has {len(prompt)} tokens, more "
                              f"than the judge model's context of {self.context}: use a "
                              "judge model with a longer context", prompt_tokens=len(prompt))
             on_each(i, out[i])
