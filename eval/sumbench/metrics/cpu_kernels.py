@@ -1,0 +1,122 @@
+"""Faster float32 matrix products for an encoder on the CPU: oneDNN's prepacked linears.
+
+A BERT-sized encoder spends about 80% of a CPU pass in its ``nn.Linear`` layers. torch
+runs them through MKL's ``addmm`` and re-reads each weight in its plain layout on every
+call; oneDNN (bundled with torch's CPU build, and what ``torch.compile`` uses for the
+same layers) packs each weight once into its kernel's blocked layout, and can apply the
+exact (erf) GELU that follows a BERT "intermediate" layer in the same pass. Measured on
+SummEval's texts with all-MiniLM-L6-v2 on 2 cores (``python bench/bertscore.py``), it
+makes the encoder pass about 1.3x faster; every vector moves by a few 1e-6, the same
+order as a change of thread count.
+
+The numbers stay float32 products with float32 sums, so BERTScore stays within 1e-6 of
+bert-score's. Each swapped layer is checked once against ``torch.nn.functional.linear``
+on a random input when it is packed; wherever oneDNN is missing, refuses the layer or
+disagrees, that layer (or the whole model) keeps torch's own kernel.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PACKED = "onednn-packed"  # timings' name for the packed path
+PLAIN = "torch"  # torch's own kernels
+CHECK_TOLERANCE = 1e-4  # relative to the layer's largest output, on the packing check
+
+
+def pack_linears(model: Any) -> str:
+    """Swap every ``nn.Linear`` of ``model`` (in place) for a oneDNN prepacked one, fusing
+    an exact GELU that follows it in a BERT-style intermediate layer; return the kernel
+    name the model now runs on (``PACKED`` if any layer was swapped, else ``PLAIN``)."""
+    import torch
+
+    if not (torch.backends.mkldnn.is_available()
+            and hasattr(torch.ops.mkldnn, "_linear_pointwise")
+            and hasattr(torch.ops.mkldnn, "_reorder_linear_weight")):
+        return PLAIN
+    swapped = 0
+    for module in list(model.modules()):
+        fuse_gelu = _is_gelu_intermediate(module)
+        for name, child in list(module.named_children()):
+            if type(child) is not torch.nn.Linear:  # subclasses may change forward
+                continue
+            gelu = fuse_gelu and name == "dense"
+            packed = packed_linear(child, gelu=gelu)
+            if packed is None:
+                continue
+            setattr(module, name, packed)
+            if gelu:
+                module.intermediate_act_fn = torch.nn.Identity()
+            swapped += 1
+    return PACKED if swapped else PLAIN
+
+
+def _is_gelu_intermediate(module: Any) -> bool:
+    """A BERT/RoBERTa-style ``...Intermediate`` (``act(dense(x))``) whose activation is
+    the exact, erf GELU: the one case where the GELU is fused into the product."""
+    import torch
+
+    act = getattr(module, "intermediate_act_fn", None)
+    dense = getattr(module, "dense", None)
+    if not (type(module).__name__.endswith("Intermediate") and dense is not None
+            and set(dict(module.named_children())) <= {"dense", "intermediate_act_fn"}):
+        return False
+    if type(act) is torch.nn.GELU:
+        return act.approximate == "none"
+    # transformers' GELUActivation: torch's exact gelu unless it asked for the Python one
+    return (type(act).__name__ == "GELUActivation"
+            and getattr(act, "act", None) is torch.nn.functional.gelu)
+
+
+_packed_class: type | None = None  # built on first use: importing this module stays torch-free
+
+
+def packed_linear(linear: Any, *, gelu: bool = False) -> Any:
+    """``linear`` (then exact GELU if ``gelu``) on a oneDNN prepacked weight, or None where
+    oneDNN refuses the layer or its output differs from torch's on a random probe."""
+    import torch
+
+    global _packed_class
+    if linear.weight.dtype != torch.float32 or linear.weight.device.type != "cpu":
+        return None
+    if _packed_class is None:
+        _packed_class = _define_packed_class()
+    weight = linear.weight.detach()
+    bias = linear.bias.detach() if linear.bias is not None else None
+    try:
+        packed = _packed_class(torch.ops.mkldnn._reorder_linear_weight(weight, None), bias,
+                               linear.out_features, gelu)
+        probe = torch.randn(8, linear.in_features, generator=torch.Generator().manual_seed(0))
+        with torch.inference_mode():
+            want = torch.nn.functional.linear(probe, weight, bias)
+            if gelu:
+                want = torch.nn.functional.gelu(want)
+            got = packed(probe)
+    except RuntimeError:  # oneDNN refused this layer (shape, platform): keep torch's
+        return None
+    scale = float(want.abs().max()) or 1.0
+    if got.shape != want.shape or float((got - want).abs().max()) > CHECK_TOLERANCE * scale:
+        return None
+    return packed
+
+
+def _define_packed_class() -> type:
+    import torch
+
+    class PackedLinear(torch.nn.Module):
+        """``nn.Linear`` (optionally followed by exact GELU) on a prepacked oneDNN weight."""
+
+        def __init__(self, weight: Any, bias: Any, out_features: int, gelu: bool) -> None:
+            super().__init__()
+            self.weight = weight  # oneDNN's blocked layout: not a Parameter, never trained
+            self.bias = bias
+            self.out_features = out_features
+            self.attr, self.algorithm = ("gelu", "none") if gelu else ("none", "")
+
+        def forward(self, x: Any) -> Any:
+            flat = x.reshape(-1, x.shape[-1])
+            y = torch.ops.mkldnn._linear_pointwise(flat, self.weight, self.bias, self.attr,
+                                                   [], self.algorithm)
+            return y.reshape(*x.shape[:-1], self.out_features)
+
+    return PackedLinear
