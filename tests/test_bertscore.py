@@ -231,8 +231,10 @@ def test_a_run_records_the_encoder_and_compare_refuses_other_settings(encoder_di
     assert results["counts"]["metrics"]["bertscore"]["n_empty"] == 0
     import torch  # --bertscore-device auto: a CUDA GPU when torch sees one
 
-    assert results["timings"]["metrics"]["bertscore"]["device"] == (
-        "cuda" if torch.cuda.is_available() else "cpu")
+    timings = results["timings"]["metrics"]["bertscore"]
+    assert timings["device"] == ("cuda" if torch.cuda.is_available() else "cpu")
+    if timings["device"] == "cpu" and torch.backends.mkldnn.is_available():
+        assert timings["kernel"] == "onednn-packed"  # and still bert-score's numbers below
     samples = [json.loads(line) for line in
                (tmp_path / f"L{DEFAULT_LAYER}" / "samples.jsonl").read_text().splitlines()]
     mine, _ = ours(encoder_dir, [s["prediction"] for s in samples],

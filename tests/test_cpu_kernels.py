@@ -13,6 +13,7 @@ from sumbench.metrics.cpu_kernels import PACKED, PLAIN, pack_linears, packed_lin
 
 needs_onednn = pytest.mark.skipif(
     not (torch.backends.mkldnn.is_available()
+         and hasattr(torch.ops.mkldnn, "_linear_pointwise")
          and hasattr(torch.ops.mkldnn, "_reorder_linear_weight")),
     reason="this torch has no oneDNN linears")
 
@@ -82,3 +83,20 @@ def test_layers_that_cannot_be_packed_exactly_keep_torchs_kernel():
     assert packed_linear(model[0]) is None
     assert pack_linears(model) == PLAIN
     assert [type(m) for m in model] == before
+
+
+@needs_onednn
+def test_a_hooked_linear_is_left_alone_and_a_check_that_disagrees_keeps_torchs_kernel():
+    """A forward hook would be dropped by the swap, so that Linear stays; a fused product
+    whose probe disagrees with the layer it replaces (here: told to absorb a ReLU, which
+    oneDNN's fused GELU is not) is refused."""
+    hooked = torch.nn.Linear(8, 8)
+    hooked.register_forward_hook(lambda module, args, out: out * 0)
+    model = torch.nn.Sequential(hooked, torch.nn.Linear(8, 8))
+    x = torch.randn(3, 8)
+    assert pack_linears(model) == PACKED
+    assert model[0] is hooked and type(model[1]) is not torch.nn.Linear
+    assert float(model(x).abs().max()) > 0  # the packed second layer adds its bias
+
+    assert packed_linear(torch.nn.Linear(8, 8), then=torch.nn.ReLU()) is None
+    assert packed_linear(torch.nn.Linear(8, 8), then=torch.nn.GELU()) is not None
