@@ -20,6 +20,7 @@ trained, moved, cast, copied or saved whole.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 PACKED = "onednn-packed"  # timings' name for the packed path
@@ -33,10 +34,6 @@ def pack_linears(model: Any) -> str:
     name the model now runs on (``PACKED`` if any layer was swapped, else ``PLAIN``)."""
     import torch
 
-    if not (torch.backends.mkldnn.is_available()
-            and hasattr(torch.ops.mkldnn, "_linear_pointwise")
-            and hasattr(torch.ops.mkldnn, "_reorder_linear_weight")):
-        return PLAIN
     swapped = 0
     for module in list(model.modules()):
         fuse_gelu = _is_gelu_intermediate(module)
@@ -53,6 +50,15 @@ def pack_linears(model: Any) -> str:
                 module.intermediate_act_fn = torch.nn.Identity()
             swapped += 1
     return PACKED if swapped else PLAIN
+
+
+def onednn_linears_available() -> bool:
+    """Whether this torch has oneDNN and the two operators a packed linear runs on."""
+    import torch
+
+    return (torch.backends.mkldnn.is_available()
+            and hasattr(torch.ops.mkldnn, "_linear_pointwise")
+            and hasattr(torch.ops.mkldnn, "_reorder_linear_weight"))
 
 
 def _is_gelu_intermediate(module: Any) -> bool:
@@ -72,26 +78,22 @@ def _is_gelu_intermediate(module: Any) -> bool:
             and getattr(act, "act", None) is torch.nn.functional.gelu)
 
 
-_packed_class: type | None = None  # built on first use: importing this module stays torch-free
-
-
 def packed_linear(linear: Any, *, then: Any = None) -> Any:
     """``linear`` on a oneDNN prepacked weight, with the exact GELU ``then`` (an activation
-    module) fused after it when given; None where oneDNN refuses the layer or its output
-    differs from ``then(linear(x))`` on a random probe."""
+    module) fused after it when given; None where this torch has no oneDNN linears,
+    oneDNN refuses the layer, or its output differs from ``then(linear(x))`` on a random
+    probe."""
     import torch
 
-    global _packed_class
-    if linear.weight.dtype != torch.float32 or linear.weight.device.type != "cpu":
+    if (not onednn_linears_available() or linear.weight.dtype != torch.float32
+            or linear.weight.device.type != "cpu"):
         return None
-    if _packed_class is None:
-        _packed_class = _define_packed_class()
     weight = linear.weight.detach()
     bias = linear.bias.detach() if linear.bias is not None else None
     probe = torch.randn(64, linear.in_features, generator=torch.Generator().manual_seed(0))
     try:
-        packed = _packed_class(torch.ops.mkldnn._reorder_linear_weight(weight, None), bias,
-                               linear.out_features, then is not None)
+        packed = _packed_class()(torch.ops.mkldnn._reorder_linear_weight(weight, None), bias,
+                                 linear.out_features, then is not None)
         with torch.inference_mode():
             want = linear(probe)
             if then is not None:
@@ -105,7 +107,10 @@ def packed_linear(linear: Any, *, then: Any = None) -> Any:
     return packed
 
 
-def _define_packed_class() -> type:
+@functools.cache
+def _packed_class() -> type:
+    """The packed layer's class, defined on first use: importing this module stays
+    torch-free."""
     import torch
 
     class PackedLinear(torch.nn.Module):
